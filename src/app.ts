@@ -1,0 +1,24 @@
+// The service as one plugin. Order matters: configuration first (everything reads it), then the
+// shared plugins that shape every request (validation, errors, security), then the store, then the
+// routes that use it. Tests register this same plugin, so they exercise the product's composition.
+import type { FastifyInstance } from 'fastify'
+import env from '../plugins/env.js'
+import validation from '../plugins/validation.js'
+import sensible from '../plugins/sensible.js'
+import storage from '../plugins/storage.js'
+import cleanup from '../plugins/cleanup.js'
+
+export interface AppOptions {
+  /** The environment to configure from; the process's own (and `.env`) when absent. */
+  env?: NodeJS.ProcessEnv
+  /** The clock that stamps receipts (tests step it back). */
+  clock?: () => number
+}
+
+export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
+  await fastify.register(env, options.env === undefined ? {} : { env: options.env })
+  await fastify.register(validation)
+  await fastify.register(sensible)
+  await fastify.register(storage, options.clock === undefined ? {} : { clock: options.clock })
+  await fastify.register(cleanup)
+}

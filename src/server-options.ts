@@ -1,0 +1,31 @@
+// The Fastify options of the service, shared by the server and the tests' helper so both build the
+// same instance.
+import { randomUUID } from 'node:crypto'
+import type { FastifyServerOptions } from 'fastify'
+import type { Env } from './config.js'
+
+/** A request id a client may choose itself, when it is short and plain; otherwise one is made. */
+const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/
+
+export const BODY_LIMIT_BYTES = 64 * 1024
+
+export function serverOptions (env: Pick<Env, 'LOG_LEVEL'>): FastifyServerOptions {
+  return {
+    logger: {
+      level: env.LOG_LEVEL,
+      // Keys never reach the log, whatever the level.
+      redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization'], censor: '[redacted]' }
+    },
+    requestIdHeader: 'x-request-id',
+    genReqId: (request) => {
+      const offered = request.headers['x-request-id']
+      return typeof offered === 'string' && CLIENT_REQUEST_ID.test(offered) ? offered : randomUUID()
+    },
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Health checks and the scraper's retries need answers in bounded time.
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    return503OnClosing: true
+  }
+}

@@ -1,0 +1,412 @@
+// The local-folder store: each version a JSON file in `console-usage-history/`, written durably,
+// with group commit. Many saves write and fsync their own files in parallel; the renamed ones are
+// then committed together, in id order, by one pass that writes the statistics and the latest file
+// and fsyncs the directories once. A save is answered when the pass that holds it has finished.
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Writer } from 'steno'
+import { syncDirectory, syncFile, writeFileDurably } from './durable-file.js'
+import { StorageError, storageFailure } from './errors.js'
+import { IdClock, isVersionId } from './ids.js'
+import { IndexLog } from './index-log.js'
+import { folderLayout } from './layout.js'
+import { acquireLock, type FolderLock } from './lock.js'
+import type { StoreLog } from './log.js'
+import { describeVersion, openFolder, parseVersionText, quarantine } from './open-folder.js'
+import { canonical, isPayload, serialize } from './payload.js'
+import { expiredVersions, planRetention, type RetentionPolicy } from './retention.js'
+import type {
+  CleanupResult, ImportedVersion, ImportResult, Payload, SaveResult, Statistics, StorageHealth,
+  StoredVersion, VersionMeta, VersionStore
+} from './types.js'
+
+export interface LocalStoreOptions {
+  dataDir: string
+  retention: RetentionPolicy
+  log: StoreLog
+  /** Open without the lock and change nothing on disk (offline checks and exports). */
+  readOnly?: boolean
+  /** The clock receipts are stamped from; tests step it back. */
+  clock?: () => number
+}
+
+interface PendingSave {
+  id: string
+  receivedAt: number
+  payload: Payload
+  text: string
+  state: 'writing' | 'renamed' | 'failed'
+  resolve: (meta: VersionMeta) => void
+  reject: (error: unknown) => void
+  done: Promise<VersionMeta>
+}
+
+/** The payload the next duplicate is compared with: the newest one accepted, stored or not yet. */
+interface Tail {
+  key: string
+  done: Promise<VersionMeta>
+}
+
+/** Runs tasks one at a time, in order: commits and clean-ups must not interleave their statistics. */
+function serialQueue (): <T>(task: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve()
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = last.then(task, task)
+    last = run.catch(() => {})
+    return run
+  }
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+function withVersions (statistics: Statistics, versions: readonly VersionMeta[], change: { created?: number, deleted?: number }): Statistics {
+  const oldest = versions[0]
+  const newest = versions[versions.length - 1]
+  return {
+    ...statistics,
+    versionCount: versions.length,
+    oldestTimestamp: oldest === undefined ? null : iso(oldest.receivedAt),
+    newestTimestamp: newest === undefined ? null : iso(newest.receivedAt),
+    totalVersionsCreated: statistics.totalVersionsCreated + (change.created ?? 0),
+    totalVersionsDeleted: statistics.totalVersionsDeleted + (change.deleted ?? 0)
+  }
+}
+
+const statisticsText = (statistics: Statistics): string => JSON.stringify(statistics, null, 2)
+
+export async function createLocalStore (options: LocalStoreOptions): Promise<VersionStore> {
+  const { log, retention } = options
+  const readOnly = options.readOnly ?? false
+  const clock = options.clock ?? Date.now
+  const layout = folderLayout(options.dataDir)
+
+  let lock: FolderLock | null = null
+  if (!readOnly) {
+    await mkdir(layout.dataDir, { recursive: true })
+    lock = await acquireLock(layout.dataDir)
+  }
+
+  let opened
+  try {
+    opened = await openFolder(layout, { readOnly, log })
+  } catch (error) {
+    await lock?.release()
+    throw error
+  }
+
+  let versions: VersionMeta[] = opened.versions
+  const byId = new Map(versions.map((meta) => [meta.id, meta]))
+  let latest: StoredVersion | null = opened.latest
+  let statistics: Statistics = opened.statistics
+  let bytes = versions.reduce((sum, meta) => sum + meta.size, 0)
+  const damaged = [...opened.damaged]
+  const listeners = new Set<(version: StoredVersion) => void>()
+
+  const newestMeta = versions[versions.length - 1]
+  const idClock = new IdClock(newestMeta?.id ?? null, versions.reduce((max, meta) => Math.max(max, meta.receivedAt), 0))
+  const metadataWriter = new Writer(layout.metadataFile)
+  const latestWriter = new Writer(layout.latestFile)
+  const indexLog = new IndexLog(layout.indexFile, opened.indexLines, (error) => {
+    log.warn({ err: error }, 'index append failed; the next start rebuilds it from the version files')
+  })
+  const exclusively = serialQueue()
+
+  const committedTail = (): Tail | null => latest === null
+    ? null
+    : { key: canonical(latest.payload), done: Promise.resolve(latest.meta) }
+  let tail = committedTail()
+
+  if (!readOnly) {
+    // Bring the derived files in line with the version files before the first request.
+    if (opened.metadataStale) await metadataWriter.write(statisticsText(statistics))
+    if (opened.latestFileStale && latest !== null) await latestWriter.write(serialize(latest.payload))
+    if (opened.indexStale || opened.indexLines > 2 * versions.length + 1000) await indexLog.compact(versions)
+    await Promise.all([syncDirectory(layout.historyDir), syncDirectory(layout.dataDir)])
+  }
+  log.info({ versions: versions.length, damaged: damaged.length }, 'store opened')
+
+  // ---- saving ---------------------------------------------------------------------------------
+
+  const inflight: PendingSave[] = []
+  /** Every save not yet answered, for close to wait on. */
+  const unanswered = new Set<Promise<VersionMeta>>()
+  let committing = false
+  let closing = false
+
+  const writeDerivedFiles = async (next: Statistics, newest: StoredVersion | null): Promise<void> => {
+    await Promise.all([
+      metadataWriter.write(statisticsText(next)),
+      newest === null ? null : latestWriter.write(serialize(newest.payload))
+    ])
+  }
+
+  /** Commits a batch of renamed version files; any failure takes them back out, unacknowledged. */
+  const commit = (batch: PendingSave[]): Promise<void> => exclusively(async () => {
+    const metas = batch.map((save) => describeVersion(save.id, save.receivedAt, save.text, save.payload))
+    const last = batch[batch.length - 1] as PendingSave
+    const newest: StoredVersion = { meta: metas[metas.length - 1] as VersionMeta, payload: last.payload }
+    const next = withVersions(statistics, [...versions, ...metas], { created: batch.length })
+    try {
+      await writeDerivedFiles(next, newest)
+      await Promise.all([syncDirectory(layout.historyDir), syncDirectory(layout.dataDir)])
+    } catch (error) {
+      await Promise.all(batch.map((save) => unlink(layout.versionFile(save.id)).catch(() => {})))
+      await writeDerivedFiles(statistics, latest).catch(() => {})
+      await syncDirectory(layout.historyDir).catch(() => {})
+      for (const save of batch) save.reject(error)
+      return
+    }
+    for (const meta of metas) byId.set(meta.id, meta)
+    versions.push(...metas)
+    bytes += metas.reduce((sum, meta) => sum + meta.size, 0)
+    statistics = next
+    latest = newest
+    indexLog.added(metas)
+    batch.forEach((save, index) => save.resolve(metas[index] as VersionMeta))
+    metas.forEach((meta, index) => {
+      const version = { meta, payload: (batch[index] as PendingSave).payload }
+      for (const listener of listeners) listener(version)
+    })
+  })
+
+  /** Commits the renamed saves at the head of the queue; ids are committed in order. */
+  const pump = (): void => {
+    if (committing) return
+    const batch: PendingSave[] = []
+    while (inflight[0] !== undefined && inflight[0].state !== 'writing') {
+      const save = inflight.shift() as PendingSave
+      if (save.state === 'renamed') batch.push(save)
+    }
+    if (batch.length === 0) return
+    committing = true
+    void commit(batch).finally(() => {
+      committing = false
+      pump()
+    })
+  }
+
+  const save = async (payload: Payload): Promise<SaveResult> => {
+    if (closing || readOnly) throw new StorageError('STORAGE_UNAVAILABLE', readOnly ? 'the store is open read-only' : 'the store is closing')
+    const key = canonical(payload)
+    if (tail !== null && tail.key === key) {
+      return { version: await tail.done.catch((error: unknown) => { throw storageFailure(error, 'store the version') }), duplicate: true }
+    }
+    const receipt = idClock.next(clock())
+    let resolve!: (meta: VersionMeta) => void
+    let reject!: (error: unknown) => void
+    const done = new Promise<VersionMeta>((res, rej) => { resolve = res; reject = rej })
+    const pending: PendingSave = { ...receipt, payload, text: serialize(payload), state: 'writing', resolve, reject, done }
+    inflight.push(pending)
+    unanswered.add(done)
+    void done.catch(() => {}).finally(() => unanswered.delete(done))
+    const ownTail = { key, done }
+    tail = ownTail
+
+    writeFileDurably(layout.versionTempFile(pending.id), layout.versionFile(pending.id), pending.text, new Date(pending.receivedAt))
+      .then(() => { pending.state = 'renamed' }, (error: unknown) => {
+        pending.state = 'failed'
+        reject(error)
+      })
+      .finally(pump)
+
+    try {
+      return { version: await done, duplicate: false }
+    } catch (error) {
+      if (tail === ownTail) tail = committedTail()
+      const failure = storageFailure(error, 'store the version')
+      log.error({ err: error, id: pending.id, code: failure.code }, 'version not stored')
+      throw failure
+    }
+  }
+
+  // ---- reading --------------------------------------------------------------------------------
+
+  /** Takes versions out of memory and the statistics (not counting them as deleted by retention). */
+  const forget = (ids: ReadonlySet<string>): VersionMeta[] => {
+    const gone = versions.filter((meta) => ids.has(meta.id))
+    versions = versions.filter((meta) => !ids.has(meta.id))
+    for (const meta of gone) {
+      byId.delete(meta.id)
+      bytes -= meta.size
+    }
+    return gone
+  }
+
+  const setAsideDamaged = (meta: VersionMeta, reason: string): Promise<void> => exclusively(async () => {
+    if (!byId.has(meta.id)) return
+    const path = layout.versionFile(meta.id)
+    damaged.push({ file: path, reason })
+    forget(new Set([meta.id]))
+    statistics = withVersions(statistics, versions, {})
+    indexLog.removed([meta.id])
+    const movedTo = readOnly ? null : await quarantine(layout, path)
+    log.warn({ file: path, reason, movedTo }, 'damaged version file found on read')
+    if (!readOnly) await writeDerivedFiles(statistics, null)
+  })
+
+  const get = async (id: string): Promise<StoredVersion | null> => {
+    const meta = byId.get(id)
+    if (meta === undefined) return null
+    if (latest?.meta.id === id) return latest
+    let text: string
+    try {
+      text = await readFile(layout.versionFile(id), 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        // Removed by retention while we read, or by hand.
+        return null
+      }
+      throw storageFailure(error, 'read the version')
+    }
+    try {
+      return { meta, payload: parseVersionText(text) }
+    } catch (error) {
+      await setAsideDamaged(meta, (error as Error).message).catch((failure: unknown) => {
+        log.error({ err: failure, id }, 'could not move a damaged version aside')
+      })
+      return null
+    }
+  }
+
+  // ---- retention ------------------------------------------------------------------------------
+
+  const runCleanup = async (): Promise<CleanupResult> => {
+    const started = performance.now()
+    const removed = await exclusively(async () => {
+      const now = clock()
+      const expired = new Set(expiredVersions(versions, now, retention))
+      const before = statistics
+      statistics = { ...statistics, lastCleanup: iso(now) }
+      if (expired.size === 0) return []
+      const gone = forget(expired)
+      const next = withVersions(statistics, versions, { deleted: gone.length })
+      try {
+        // The statistics reach the disk before any file goes: a crash then leaves an orphan file,
+        // which the next start counts, never a count that is short.
+        await metadataWriter.write(statisticsText(next))
+        await syncFile(layout.metadataFile)
+        await syncDirectory(layout.historyDir)
+      } catch (error) {
+        for (const meta of gone) byId.set(meta.id, meta)
+        versions = [...versions, ...gone].sort((a, b) => (a.id < b.id ? -1 : 1))
+        bytes += gone.reduce((sum, meta) => sum + meta.size, 0)
+        statistics = before
+        throw storageFailure(error, 'record the clean-up')
+      }
+      statistics = next
+      return gone
+    })
+    await Promise.all(removed.map((meta) => unlink(layout.versionFile(meta.id)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') log.warn({ err: error, id: meta.id }, 'could not remove an expired version; the next start counts it again')
+    })))
+    if (removed.length > 0) {
+      await syncDirectory(layout.historyDir).catch(() => {})
+      indexLog.removed(removed.map((meta) => meta.id))
+      if (indexLog.lines > 2 * versions.length + 1000) await indexLog.compact(versions)
+      log.info({ deleted: removed.length, kept: versions.length }, 'retention clean-up')
+    }
+    return { deleted: removed.length, kept: versions.length, durationMs: performance.now() - started }
+  }
+
+  let cleanupRunning: Promise<CleanupResult> | null = null
+  let cleanupQueued: Promise<CleanupResult> | null = null
+  /** One clean-up at a time; calls during a run share the one run queued after it. */
+  const cleanup = (): Promise<CleanupResult> => {
+    if (readOnly) return Promise.reject(new StorageError('STORAGE_UNAVAILABLE', 'the store is open read-only'))
+    if (cleanupRunning === null) {
+      cleanupRunning = runCleanup().finally(() => { cleanupRunning = null })
+      return cleanupRunning
+    }
+    cleanupQueued ??= cleanupRunning.catch(() => {}).then(() => {
+      cleanupQueued = null
+      return cleanup()
+    })
+    return cleanupQueued
+  }
+
+  // ---- import ---------------------------------------------------------------------------------
+
+  const importVersions = async (source: AsyncIterable<ImportedVersion> | Iterable<ImportedVersion>): Promise<ImportResult> => {
+    if (readOnly) throw new StorageError('STORAGE_UNAVAILABLE', 'the store is open read-only')
+    let imported = 0
+    let skipped = 0
+    let batch: Array<{ meta: VersionMeta, payload: Payload }> = []
+    const commitImported = (): Promise<void> => exclusively(async () => {
+      if (batch.length === 0) return
+      await syncDirectory(layout.historyDir)
+      const metas = batch.map((item) => item.meta)
+      for (const meta of metas) byId.set(meta.id, meta)
+      versions = [...versions, ...metas].sort((a, b) => (a.id < b.id ? -1 : 1))
+      bytes += metas.reduce((sum, meta) => sum + meta.size, 0)
+      statistics = withVersions(statistics, versions, { created: metas.length })
+      const newestMeta = versions[versions.length - 1] as VersionMeta
+      const newestImported = batch.find((item) => item.meta.id === newestMeta.id)
+      if (newestImported !== undefined) latest = { meta: newestMeta, payload: newestImported.payload }
+      tail = committedTail()
+      await writeDerivedFiles(statistics, newestImported === undefined ? null : latest)
+      await Promise.all([syncDirectory(layout.historyDir), syncDirectory(layout.dataDir)])
+      indexLog.added(metas)
+      batch = []
+    })
+    for await (const version of source) {
+      if (!isVersionId(version.id) || !isPayload(version.payload) || !Number.isFinite(version.receivedAt)) {
+        throw new StorageError('STORAGE_UNAVAILABLE', `not a version: ${JSON.stringify(version.id)}`)
+      }
+      if (byId.has(version.id) || batch.some((item) => item.meta.id === version.id)) {
+        skipped++
+        continue
+      }
+      const text = serialize(version.payload)
+      await writeFileDurably(layout.versionTempFile(version.id), layout.versionFile(version.id), text, new Date(version.receivedAt))
+        .catch((error: unknown) => { throw storageFailure(error, 'import a version') })
+      idClock.observe(version.id, version.receivedAt)
+      batch.push({ meta: describeVersion(version.id, version.receivedAt, text, version.payload), payload: version.payload })
+      imported++
+      if (batch.length >= 256) await commitImported()
+    }
+    await commitImported()
+    return { imported, skipped }
+  }
+
+  // ---- health and close -----------------------------------------------------------------------
+
+  const health = async (): Promise<StorageHealth> => {
+    let writable = !readOnly && !closing && lock !== null && await lock.isHeld().catch(() => false)
+    if (writable) {
+      const probe = join(layout.historyDir, `.probe-${process.pid}`)
+      writable = await writeFile(probe, 'probe').then(() => unlink(probe)).then(() => true, () => false)
+    }
+    return { writable, damaged: damaged.length }
+  }
+
+  const close = async (): Promise<void> => {
+    if (closing) return
+    closing = true
+    await Promise.allSettled(unanswered)
+    await exclusively(async () => {})
+    await Promise.allSettled([cleanupRunning, cleanupQueued])
+    await indexLog.close()
+    listeners.clear()
+    await lock?.release()
+  }
+
+  return {
+    retention,
+    save,
+    latest: () => latest,
+    list: () => versions,
+    meta: (id) => byId.get(id) ?? null,
+    get,
+    statistics: () => statistics,
+    bytesStored: () => bytes,
+    health,
+    planRetention: (now = clock()) => planRetention(versions, now, retention),
+    cleanup,
+    importVersions,
+    onVersion: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    close
+  }
+}
