@@ -79,7 +79,9 @@ export function parseVersionText (text: string): StoredVersion['payload'] {
  */
 function receiptTime (id: string, mtimeMs: number): number {
   const second = idSecond(id)
-  return mtimeMs >= second && mtimeMs < second + 1000 ? Math.floor(mtimeMs) : second
+  // utimes takes seconds as a float, so a stamped .827 may read back as .826999999: round, not floor.
+  const stamped = Math.round(mtimeMs)
+  return stamped >= second && stamped < second + 1000 ? stamped : second
 }
 
 export function describeVersion (id: string, receivedAt: number, text: string, payload: StoredVersion['payload']): VersionMeta {
