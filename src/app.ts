@@ -5,8 +5,13 @@ import type { FastifyInstance } from 'fastify'
 import env from '../plugins/env.js'
 import validation from '../plugins/validation.js'
 import sensible from '../plugins/sensible.js'
+import requestId from '../plugins/request-id.js'
+import errors from '../plugins/errors.js'
+import security from '../plugins/security.js'
 import storage from '../plugins/storage.js'
+import auth from '../plugins/auth.js'
 import cleanup from '../plugins/cleanup.js'
+import page from '../routes/page.js'
 
 export interface AppOptions {
   /** The environment to configure from; the process's own (and `.env`) when absent. */
@@ -19,6 +24,13 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(env, options.env === undefined ? {} : { env: options.env })
   await fastify.register(validation)
   await fastify.register(sensible)
+  await fastify.register(requestId)
+  await fastify.register(errors)
+  await fastify.register(security)
   await fastify.register(storage, options.clock === undefined ? {} : { clock: options.clock })
+  // After storage: a generated write key is kept in the data folder, which the store has opened (and locked).
+  await fastify.register(auth)
   await fastify.register(cleanup)
+  // The history page reads the API from the browser, like any other client.
+  await fastify.register(page)
 }
