@@ -1,0 +1,58 @@
+// pm2's description of the service on one host: `pm2 start ecosystem.config.js`.
+//
+// One instance in fork mode: the store has one writer (an exclusive lock on DATA_DIR), so cluster
+// mode or a second instance would only fail to start. A reload is therefore a restart: pm2 sends
+// SIGINT, the service finishes what it has received within 10 s and exits 0, and the scraper
+// retries the connections refused meanwhile.
+//
+// This package is an ES module, so this file is one too; pm2 `require`s it, which Node >= 20.19
+// allows for ES modules, and reads the named export `apps`.
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseEnv } from 'node:util'
+
+const here = import.meta.dirname
+
+/**
+ * `.env` of the app folder, for variables the environment does not set. The service reads `.env`
+ * itself as well; passing it here too makes `pm2 env <id>` and `pm2 show` tell the truth.
+ */
+function dotenv () {
+  const file = join(here, '.env')
+  if (!existsSync(file)) return {}
+  const values = parseEnv(readFileSync(file, 'utf8'))
+  return Object.fromEntries(Object.entries(values).filter(([name]) => process.env[name] === undefined))
+}
+
+const logDir = process.env.USAGE_VAULT_LOG_DIR ?? join(here, 'logs')
+
+export const apps = [
+  {
+    name: 'usage-vault',
+    cwd: here,
+    // `npm run build` first: pm2 runs the compiled server, not the TypeScript sources.
+    script: 'dist/src/server.js',
+    exec_mode: 'fork',
+    instances: 1,
+    env: { NODE_ENV: 'production', ...dotenv() },
+
+    // Ready means listening with the store open (the server sends 'ready' after listen), so
+    // `pm2 reload` does not call the new process up before it can answer.
+    wait_ready: true,
+    listen_timeout: 30_000,
+    // Above the service's own 10 s graceful close, so pm2 never cuts a close short with SIGKILL.
+    kill_timeout: 12_000,
+
+    // Restart on a crash, waiting 100 ms, then 150, 225 ... up to 15 s between attempts (pm2's
+    // exponential backoff), so a folder that stays locked or unwritable does not spin the CPU.
+    autorestart: true,
+    exp_backoff_restart_delay: 100,
+    max_memory_restart: '300M',
+
+    // The service logs JSON lines (pino) with their own times; pm2-logrotate rotates these files.
+    out_file: join(logDir, 'usage-vault.out.log'),
+    error_file: join(logDir, 'usage-vault.err.log'),
+    merge_logs: true,
+    time: false
+  }
+]

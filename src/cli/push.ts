@@ -1,0 +1,107 @@
+// `usage-vault push FILE|-`: sends one payload to a running service as the scraper does: POST with
+// the write key, a 10 s timeout, and retries after 10 s and 20 s on network errors and 5xx, never
+// on 4xx (a refused body or key will not get better by sending it again). Exit 0 when stored (or a
+// duplicate), 1 when refused or when every attempt failed, 2 for a usage error.
+import { readFile } from 'node:fs/promises'
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { text } from 'node:stream/consumers'
+import type { Command } from 'commander'
+import { CliError, EXIT_USAGE, loadConfig, writeOut } from './context.js'
+
+const ROUTE = '/api/claude/console-usage'
+const ATTEMPT_TIMEOUT_MS = 10_000
+const RETRY_DELAYS_MS = [10_000, 20_000]
+/**
+ * Undocumented on purpose: the tests shorten the waits between attempts (comma-separated
+ * milliseconds, e.g. `50,100`); operators get the scraper's timing.
+ */
+const RETRY_DELAYS_VARIABLE = 'USAGE_VAULT_PUSH_RETRY_DELAYS_MS'
+
+function retryDelays (): number[] {
+  const configured = process.env[RETRY_DELAYS_VARIABLE]
+  if (configured === undefined) return RETRY_DELAYS_MS
+  const delays = configured.split(',').map((value) => Number(value.trim()))
+  if (delays.some((delay) => !Number.isInteger(delay) || delay < 0)) {
+    throw new CliError(`${RETRY_DELAYS_VARIABLE} must be comma-separated milliseconds`, EXIT_USAGE)
+  }
+  return delays
+}
+
+function endpoint (base: string): URL {
+  let url: URL
+  try {
+    url = new URL(base)
+  } catch {
+    throw new CliError(`--url ${base} is not a URL`, EXIT_USAGE)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url ${base} is not http(s)`, EXIT_USAGE)
+  // A base with a path (behind a proxy at /vault/) keeps it; the full route is accepted as is.
+  if (!url.pathname.endsWith(ROUTE)) url.pathname = `${url.pathname.replace(/\/+$/, '')}${ROUTE}`
+  return url
+}
+
+type Attempt =
+  | { kind: 'answered', status: number, body: string }
+  | { kind: 'network', reason: string }
+
+async function attempt (url: URL, key: string, body: string, requestId: string): Promise<Attempt> {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key, 'x-request-id': requestId },
+      body,
+      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)
+    })
+    return { kind: 'answered', status: response.status, body: await response.text() }
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string, message?: string } }).cause
+    return { kind: 'network', reason: cause?.code ?? cause?.message ?? (error as Error).message }
+  }
+}
+
+/** The error envelope's code and message, when the body is one. */
+function summary (body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { errorCode?: unknown, message?: unknown }
+    if (typeof parsed.errorCode === 'string') return `${parsed.errorCode}: ${String(parsed.message)}`
+  } catch {}
+  return body.slice(0, 200)
+}
+
+export function register (program: Command): void {
+  program.command('push')
+    .description('POST a payload file (or - for stdin) to the service, retrying as the scraper does (network errors and 5xx, after 10 s and 20 s)')
+    .argument('<file>', 'a JSON payload file, or -')
+    .option('--url <url>', 'the service (default: USAGE_VAULT_URL, then http://127.0.0.1:4000)')
+    .action(async (file: string, options: { url?: string }) => {
+      const config = loadConfig()
+      const key = config.CLAUDE_SYNC_API_KEY
+      if (key === undefined) throw new CliError('CLAUDE_SYNC_API_KEY is not set: push needs the write key', EXIT_USAGE)
+      const url = endpoint(options.url ?? process.env.USAGE_VAULT_URL ?? 'http://127.0.0.1:4000')
+      const delays = retryDelays()
+      const body = file === '-'
+        ? await text(process.stdin)
+        : await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+          throw new CliError(`cannot read ${file}: ${error.code ?? error.message}`, EXIT_USAGE)
+        })
+      // One request id for every attempt, so the service's log ties the retries together.
+      const requestId = randomUUID()
+
+      for (let tries = 0; ; tries++) {
+        const result = await attempt(url, key, body, requestId)
+        if (result.kind === 'answered' && result.status < 300) {
+          await writeOut(`${result.body}\n`)
+          return
+        }
+        if (result.kind === 'answered' && result.status < 500) {
+          throw new CliError(`refused: ${result.status} ${summary(result.body)}`)
+        }
+        const why = result.kind === 'network' ? result.reason : `${result.status} ${summary(result.body)}`
+        const delay = delays[tries]
+        if (delay === undefined) throw new CliError(`not stored after ${tries + 1} attempt(s): ${why}`)
+        process.stderr.write(`usage-vault push: ${why}; retrying in ${delay / 1000} s\n`)
+        await sleep(delay)
+      }
+    })
+}

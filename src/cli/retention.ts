@@ -1,0 +1,33 @@
+// `usage-vault retention`: the retention policy of the configuration (RETENTION_MAX_VERSIONS,
+// RETENTION_DAYS) against a data folder. `--dry-run` only reports, read-only, beside a running
+// service; without it the clean-up runs, which takes the folder's lock like any writer.
+import type { Command } from 'commander'
+import { cliLogger, dataDirOf, loadConfig, writeOut } from './context.js'
+import { withStore } from './store.js'
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`
+
+export function register (program: Command): void {
+  program.command('retention')
+    .description('apply the retention policy now, or with --dry-run show what it would delete and why each kept version stays')
+    .option('--dry-run', 'change nothing; list the ids it would delete and the rules that keep the others')
+    .option('--data-dir <dir>', 'the data folder (default: DATA_DIR, then ./data)')
+    .action(async (options: { dryRun?: boolean, dataDir?: string }) => {
+      const config = loadConfig()
+      const dataDir = dataDirOf(options.dataDir, config)
+      const dryRun = options.dryRun === true
+      const result = await withStore(dataDir, config, cliLogger(config), { readOnly: dryRun }, async (store) => {
+        if (!dryRun) return await store.cleanup()
+        const plan = store.planRetention()
+        return {
+          dryRun: true,
+          policy: plan.policy,
+          keep: plan.kept.length,
+          delete: plan.deleted.length,
+          deleted: plan.deleted,
+          kept: plan.kept
+        }
+      })
+      await writeOut(json(result))
+    })
+}

@@ -1,0 +1,128 @@
+// `usage-vault verify`: reads every version file of a data folder and checks that it parses, and
+// that the statistics file and the latest file agree with the versions. Read-only and lock-free, so
+// it runs beside a service; it lists each problem on stdout and exits 1 when there is one.
+//
+// It reads the folder's files itself rather than through the store: the store trusts its index for
+// files whose size has not changed, and a check must not trust what it checks.
+import { readdir, readFile } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { folderLayout, idOfVersionFile } from '../storage/layout.js'
+import { parseVersionText, readStatistics } from '../storage/open-folder.js'
+import { canonical } from '../storage/payload.js'
+import type { Statistics, VersionStore } from '../storage/index.js'
+import { cliLogger, dataDirOf, EXIT_FAILED, loadConfig, writeOut } from './context.js'
+import { withStore } from './store.js'
+
+interface Problem {
+  file: string
+  problem: string
+}
+
+async function checkVersionFiles (historyDir: string, versionFile: (id: string) => string): Promise<{ checked: number, problems: Problem[] }> {
+  const names = await readdir(historyDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return []
+    throw error
+  })
+  const problems: Problem[] = []
+  let checked = 0
+  for (const name of names.sort()) {
+    const id = idOfVersionFile(name)
+    if (id === null) continue
+    const file = versionFile(id)
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (error) {
+      // Removed by a running service's retention since the listing: not a problem.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+      throw error
+    }
+    checked++
+    try {
+      parseVersionText(text)
+    } catch (error) {
+      problems.push({ file, problem: (error as Error).message })
+    }
+  }
+  return { checked, problems }
+}
+
+/**
+ * Times agree when they fall in the same UTC second: the earlier server wrote milliseconds in its
+ * statistics but only seconds in file names, and the name is what its versions' receipt times are.
+ */
+function sameSecond (a: string | null | undefined, b: string | null): boolean {
+  if (a === null || a === undefined || b === null) return (a ?? null) === b
+  return Math.floor(Date.parse(a) / 1000) === Math.floor(Date.parse(b) / 1000)
+}
+
+async function checkStatistics (metadataFile: string, expected: Statistics): Promise<Problem[]> {
+  const onDisk = await readStatistics(metadataFile)
+  if (onDisk === 'damaged') return [{ file: metadataFile, problem: 'not a JSON object' }]
+  if (onDisk === null) {
+    return expected.versionCount === 0 ? [] : [{ file: metadataFile, problem: 'missing' }]
+  }
+  const problems: string[] = []
+  if (onDisk.versionCount !== expected.versionCount) {
+    problems.push(`versionCount is ${String(onDisk.versionCount)}, the folder holds ${expected.versionCount}`)
+  }
+  if (!sameSecond(onDisk.oldestTimestamp, expected.oldestTimestamp)) {
+    problems.push(`oldestTimestamp is ${String(onDisk.oldestTimestamp)}, the oldest version was received at ${String(expected.oldestTimestamp)}`)
+  }
+  if (!sameSecond(onDisk.newestTimestamp, expected.newestTimestamp)) {
+    problems.push(`newestTimestamp is ${String(onDisk.newestTimestamp)}, the newest version was received at ${String(expected.newestTimestamp)}`)
+  }
+  const created = onDisk.totalVersionsCreated ?? 0
+  const deleted = onDisk.totalVersionsDeleted ?? 0
+  if (created < expected.versionCount + deleted) {
+    problems.push(`totalVersionsCreated (${created}) is less than versionCount + totalVersionsDeleted (${expected.versionCount + deleted})`)
+  }
+  return problems.map((problem) => ({ file: metadataFile, problem }))
+}
+
+async function checkLatestFile (latestFile: string, store: VersionStore): Promise<Problem[]> {
+  const latest = store.latest()
+  if (latest === null) return []
+  let text: string
+  try {
+    text = await readFile(latestFile, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [{ file: latestFile, problem: 'missing' }]
+    throw error
+  }
+  try {
+    if (canonical(JSON.parse(text)) === canonical(latest.payload)) return []
+  } catch {
+    return [{ file: latestFile, problem: 'not valid JSON' }]
+  }
+  return [{ file: latestFile, problem: `does not hold the newest version (${latest.meta.id})` }]
+}
+
+export function register (program: Command): void {
+  program.command('verify')
+    .description('check that every version parses and the statistics agree; list what does not (exit 1)')
+    .option('--data-dir <dir>', 'the data folder (default: DATA_DIR, then ./data)')
+    .action(async (options: { dataDir?: string }) => {
+      const config = loadConfig()
+      const dataDir = dataDirOf(options.dataDir, config)
+      const layout = folderLayout(dataDir)
+      const { checked, problems } = await withStore(dataDir, config, cliLogger(config), { readOnly: true }, async (store) => {
+        const files = await checkVersionFiles(layout.historyDir, layout.versionFile)
+        return {
+          checked: files.checked,
+          problems: [
+            ...files.problems,
+            ...await checkStatistics(layout.metadataFile, store.statistics()),
+            ...await checkLatestFile(layout.latestFile, store)
+          ]
+        }
+      })
+      for (const { file, problem } of problems) await writeOut(`${file}: ${problem}\n`)
+      if (problems.length > 0) {
+        await writeOut(`verify: ${problems.length} problem(s) in ${layout.dataDir} (${checked} version files read)\n`)
+        process.exitCode = EXIT_FAILED
+        return
+      }
+      await writeOut(`verify: ok, ${checked} versions in ${layout.dataDir} parse and the statistics agree\n`)
+    })
+}
