@@ -1,0 +1,53 @@
+// Errors from one place: the one error handler and the one not-found handler of the service. Every
+// 4xx/5xx leaves as the contract's envelope `{ success: false, statusCode, errorCode, message,
+// suggestion?, requestId, timestamp }`; 5xx never show internals (they are logged instead).
+//
+// Routes and hooks refuse a request by throwing an ApiError (re-exported here):
+//   throw new ApiError(404, 'NOT_FOUND', 'nothing is stored yet', { suggestion: '...' })
+//   throw new ApiError(410, 'VERSION_PRUNED', '...', { details: { oldestAvailableId } })
+// `fastify.httpErrors.*` (sensible), StorageError (507/503) and validation errors are mapped too.
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { describeError, type DescribedError } from '../src/api-error.js'
+import type { ErrorEnvelope } from '../src/schemas/errors.js'
+
+export { ApiError, type ApiErrorOptions } from '../src/api-error.js'
+
+export function envelope (described: DescribedError, requestId: string): ErrorEnvelope {
+  return {
+    ...described.details,
+    success: false,
+    statusCode: described.statusCode,
+    errorCode: described.errorCode,
+    message: described.message,
+    ...(described.suggestion === undefined ? {} : { suggestion: described.suggestion }),
+    requestId,
+    timestamp: new Date().toISOString()
+  }
+}
+
+function sendError (request: FastifyRequest, reply: FastifyReply, described: DescribedError): FastifyReply {
+  if (described.headers !== undefined) reply.headers(described.headers)
+  return reply.code(described.statusCode).type('application/json; charset=utf-8').send(envelope(described, request.id))
+}
+
+async function errors (fastify: FastifyInstance): Promise<void> {
+  fastify.setErrorHandler((error, request, reply) => {
+    const described = describeError(error as Parameters<typeof describeError>[0])
+    if (described.statusCode >= 500) {
+      request.log.error({ err: error, errorCode: described.errorCode }, 'request failed')
+    } else {
+      request.log.info({ statusCode: described.statusCode, errorCode: described.errorCode, reason: described.message }, 'request refused')
+    }
+    return sendError(request, reply, described)
+  })
+
+  fastify.setNotFoundHandler((request, reply) => sendError(request, reply, {
+    statusCode: 404,
+    errorCode: 'NOT_FOUND',
+    message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+    suggestion: 'see GET /docs for the routes of this service'
+  }))
+}
+
+export default fp(errors, { name: 'errors' })

@@ -1,0 +1,93 @@
+// The answer to a read of one version, shared by `GET /api/claude/console-usage` and the history
+// API's `GET /api/claude/console-usage/versions/:id`:
+//
+//   import { replyWithVersion, versionViewResponses } from '../src/version-view.js'
+//   schema: { response: versionViewResponses(400, 404) }
+//   handler: async (request, reply) => replyWithVersion(request, reply, storedVersion)
+//
+// It builds the body (payload fields + isStale, ageMinutes, source, versionInfo), sets ETag,
+// Last-Modified and a Cache-Control that shortens as the data ages, and answers 304 to a client
+// that already holds this version.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { StoredVersion, VersionMeta } from './storage/index.js'
+import { ageMinutes, isStale } from './freshness.js'
+import { firstAtOrAfter } from './history/pages.js'
+import { errorResponses } from './schemas/errors.js'
+import { NotModified, VersionView } from './schemas/version-view.js'
+
+export type { VersionView } from './schemas/version-view.js'
+
+export interface ViewOptions {
+  /** STALE_AFTER_MINUTES */
+  staleAfterMinutes: number
+  now: number
+}
+
+/** Response schemas of a route that answers with `replyWithVersion`, plus the given error statuses. */
+export function versionViewResponses<const S extends number> (...errorStatuses: S[]): { 200: typeof VersionView, 304: typeof NotModified } & ReturnType<typeof errorResponses<S>> {
+  return { 200: VersionView, 304: NotModified, ...errorResponses(...errorStatuses) }
+}
+
+/** 1-based position of `id` among the retained versions (sorted by id), and their number. */
+export function positionOf (versions: readonly VersionMeta[], id: string): { current: number, total: number } {
+  return { current: firstAtOrAfter(versions, id) + 1, total: versions.length }
+}
+
+/** The time a payload describes: its lastUpdated, or its receipt when that is missing or not a date. */
+export function dataTime (version: StoredVersion): number {
+  const lastUpdated = version.meta.lastUpdated === null ? Number.NaN : Date.parse(version.meta.lastUpdated)
+  return Number.isNaN(lastUpdated) ? version.meta.receivedAt : lastUpdated
+}
+
+export function buildVersionView (version: StoredVersion, versions: readonly VersionMeta[], options: ViewOptions): VersionView {
+  const time = dataTime(version)
+  const { id, receivedAt } = version.meta
+  return {
+    ...version.payload,
+    isStale: isStale(time, options.now, options.staleAfterMinutes),
+    ageMinutes: ageMinutes(time, options.now),
+    source: 'ec2-sync',
+    versionInfo: { ...positionOf(versions, id), timestamp: new Date(receivedAt).toISOString(), filename: `${id}.json`, id }
+  }
+}
+
+/** Fresh data may be cached a minute, ageing data half that, and old data must be revalidated. */
+export function cacheControl (age: number): string {
+  if (age < 5) return 'public, max-age=60'
+  if (age < 10) return 'public, max-age=30'
+  return 'no-cache'
+}
+
+/** The version id names the served version exactly, so it is a strong validator. */
+export function etagOf (version: StoredVersion): string {
+  return `"${version.meta.id}"`
+}
+
+function notModified (request: FastifyRequest, etag: string, lastModifiedMs: number): boolean {
+  const ifNoneMatch = request.headers['if-none-match']
+  // RFC 9110: when If-None-Match is present, If-Modified-Since is ignored.
+  if (ifNoneMatch !== undefined) {
+    return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
+  }
+  const ifModifiedSince = request.headers['if-modified-since']
+  if (ifModifiedSince === undefined) return false
+  const since = Date.parse(ifModifiedSince)
+  // HTTP dates have whole seconds: compare at that precision.
+  return !Number.isNaN(since) && Math.floor(lastModifiedMs / 1000) * 1000 <= since
+}
+
+/**
+ * Answers a read with `version`: the view as the body, or 304 when the client's ETag or date shows
+ * it already has this version. Return its result from an async handler.
+ */
+export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, version: StoredVersion): VersionView | FastifyReply {
+  const { store, config } = request.server
+  const view = buildVersionView(version, store.list(), { staleAfterMinutes: config.STALE_AFTER_MINUTES, now: Date.now() })
+  const etag = etagOf(version)
+  const lastModified = dataTime(version)
+  reply.header('etag', etag)
+    .header('last-modified', new Date(lastModified).toUTCString())
+    .header('cache-control', cacheControl(view.ageMinutes))
+  if (notModified(request, etag, lastModified)) return reply.code(304).send()
+  return view
+}
