@@ -1,17 +1,14 @@
-// The durable write, in one place: a new file is written under a temporary name, fsynced, and only
-// then renamed to its final name, so a crash never leaves a half-written file under that name. The
-// directory's own fsync (which makes the rename durable) is left to the caller, so that many
-// renames can share one.
+// The durable write, in one place: a file is written under a temporary name, fsynced, and only then
+// renamed to its final name, so a crash never leaves a half-written file under that name, and once
+// the rename is durable the content is too. The directory's own fsync (which makes the rename
+// durable) is left to the caller, so that many renames can share one.
 import { open, rename, unlink } from 'node:fs/promises'
 import { constants } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 
-/**
- * Writes `data` to `tempPath`, fsyncs it and renames it to `finalPath`. `mtime`, when given, is
- * stamped on the file before the fsync, so it is as durable as the content.
- */
-export async function writeFileDurably (tempPath: string, finalPath: string, data: string, mtime?: Date): Promise<void> {
+async function writeSyncRename (tempPath: string, finalPath: string, data: string, flags: string, mtime?: Date): Promise<void> {
   try {
-    const file = await open(tempPath, 'wx', 0o644)
+    const file = await open(tempPath, flags, 0o644)
     try {
       await file.writeFile(data, 'utf8')
       if (mtime !== undefined) await file.utimes(mtime, mtime)
@@ -26,19 +23,29 @@ export async function writeFileDurably (tempPath: string, finalPath: string, dat
   }
 }
 
+/**
+ * Writes a new file `finalPath` through `tempPath`, which must not exist (two writers of one name
+ * fail rather than mix). `mtime`, when given, is stamped before the fsync, as durable as the content.
+ */
+export async function writeFileDurably (tempPath: string, finalPath: string, data: string, mtime?: Date): Promise<void> {
+  await writeSyncRename(tempPath, finalPath, data, 'wx', mtime)
+}
+
+/** The temporary name of a replaced file: `.<name>.tmp` beside it, which the next start removes. */
+export const replacementTempFile = (path: string): string => join(dirname(path), `.${basename(path)}.tmp`)
+
+/**
+ * Replaces the content of `path` atomically and durably (readers see the old or the new whole file,
+ * and after a power cut the new one is not empty). One replacement of a file at a time: the caller
+ * serialises them.
+ */
+export async function replaceFileDurably (path: string, data: string): Promise<void> {
+  await writeSyncRename(replacementTempFile(path), path, data, 'w')
+}
+
 /** Makes the entries of a directory (renames, new names, unlinks) durable. */
 export async function syncDirectory (dir: string): Promise<void> {
   const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY)
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-}
-
-/** Fsyncs an existing file's content. */
-export async function syncFile (path: string): Promise<void> {
-  const handle = await open(path, 'r')
   try {
     await handle.sync()
   } finally {

@@ -4,8 +4,7 @@
 // and fsyncs the directories once. A save is answered when the pass that holds it has finished.
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Writer } from 'steno'
-import { syncDirectory, syncFile, writeFileDurably } from './durable-file.js'
+import { replaceFileDurably, syncDirectory, writeFileDurably } from './durable-file.js'
 import { StorageError, storageFailure } from './errors.js'
 import { IdClock, isVersionId } from './ids.js'
 import { IndexLog } from './index-log.js'
@@ -104,8 +103,10 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   const newestMeta = versions[versions.length - 1]
   const idClock = new IdClock(newestMeta?.id ?? null, versions.reduce((max, meta) => Math.max(max, meta.receivedAt), 0))
-  const metadataWriter = new Writer(layout.metadataFile)
-  const latestWriter = new Writer(layout.latestFile)
+  // Both files are replaced only from tasks of `exclusively` (or before the store is returned), so
+  // two replacements of one file never overlap.
+  const writeMetadata = (next: Statistics): Promise<void> => replaceFileDurably(layout.metadataFile, statisticsText(next))
+  const writeLatest = (newest: StoredVersion): Promise<void> => replaceFileDurably(layout.latestFile, serialize(newest.payload))
   const indexLog = new IndexLog(layout.indexFile, opened.indexLines, (error) => {
     log.warn({ err: error }, 'index append failed; the next start rebuilds it from the version files')
   })
@@ -118,8 +119,8 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   if (!readOnly) {
     // Bring the derived files in line with the version files before the first request.
-    if (opened.metadataStale) await metadataWriter.write(statisticsText(statistics))
-    if (opened.latestFileStale && latest !== null) await latestWriter.write(serialize(latest.payload))
+    if (opened.metadataStale) await writeMetadata(statistics)
+    if (opened.latestFileStale && latest !== null) await writeLatest(latest)
     if (opened.indexStale || opened.indexLines > 2 * versions.length + 1000) await indexLog.compact(versions)
     await Promise.all([syncDirectory(layout.historyDir), syncDirectory(layout.dataDir)])
   }
@@ -134,10 +135,9 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   let closing = false
 
   const writeDerivedFiles = async (next: Statistics, newest: StoredVersion | null): Promise<void> => {
-    await Promise.all([
-      metadataWriter.write(statisticsText(next)),
-      newest === null ? null : latestWriter.write(serialize(newest.payload))
-    ])
+    // Settle both before answering, so that a rollback never overlaps a write still running.
+    const outcomes = await Promise.allSettled([writeMetadata(next), newest === null ? null : writeLatest(newest)])
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
   }
 
   /** Commits a batch of renamed version files; any failure takes them back out, unacknowledged. */
@@ -274,23 +274,18 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     const started = performance.now()
     const removed = await exclusively(async () => {
       const now = clock()
-      const expired = new Set(expiredVersions(versions, now, retention))
-      const before = statistics
-      statistics = { ...statistics, lastCleanup: iso(now) }
-      if (expired.size === 0) return []
-      const gone = forget(expired)
-      const next = withVersions(statistics, versions, { deleted: gone.length })
+      const gone = forget(new Set(expiredVersions(versions, now, retention)))
+      // Written even when nothing goes: `lastCleanup` would otherwise fall back at the next start.
+      const next = withVersions({ ...statistics, lastCleanup: iso(now) }, versions, { deleted: gone.length })
       try {
         // The statistics reach the disk before any file goes: a crash then leaves an orphan file,
         // which the next start counts, never a count that is short.
-        await metadataWriter.write(statisticsText(next))
-        await syncFile(layout.metadataFile)
+        await writeMetadata(next)
         await syncDirectory(layout.historyDir)
       } catch (error) {
         for (const meta of gone) byId.set(meta.id, meta)
         versions = [...versions, ...gone].sort((a, b) => (a.id < b.id ? -1 : 1))
         bytes += gone.reduce((sum, meta) => sum + meta.size, 0)
-        statistics = before
         throw storageFailure(error, 'record the clean-up')
       }
       statistics = next
@@ -373,7 +368,8 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   const health = async (): Promise<StorageHealth> => {
     let writable = !readOnly && !closing && lock !== null && await lock.isHeld().catch(() => false)
     if (writable) {
-      const probe = join(layout.historyDir, `.probe-${process.pid}`)
+      // Named as a leftover (`.<name>.tmp`), so a crash in between leaves nothing the next start keeps.
+      const probe = join(layout.historyDir, `.probe-${process.pid}.tmp`)
       writable = await writeFile(probe, 'probe').then(() => unlink(probe)).then(() => true, () => false)
     }
     return { writable, damaged: damaged.length }
