@@ -1,0 +1,70 @@
+// The order of system calls that contract section 4 promises, checked on a trace: an answered
+// write was fsynced, renamed and its directory fsynced (with the statistics and the latest file
+// replaced the same way) before the answer left; retention removes a file only after statistics
+// that no longer count it are on disk.
+import { join } from 'node:path'
+import { HISTORY, LATEST } from './folder.js'
+import { durableReplace, isUnlink, quotedPaths, written, type Call } from './strace.js'
+
+const VERSION_FILE = /\/\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-[0-9a-f]{8}\.json$/
+
+export interface Answered {
+  id: string
+  /** The call that carried the answer (the writer's ACK line, the HTTP response). */
+  answer: Call
+}
+
+export function saveOrderProblems (calls: readonly Call[], dataDir: string, answered: readonly Answered[]): string[] {
+  const historyDir = join(dataDir, HISTORY)
+  const metadataFile = join(historyDir, '_metadata.json')
+  const problems: string[] = []
+  for (const { id, answer } of answered) {
+    const version = durableReplace(calls, join(historyDir, `${id}.json`), answer.start, -1, (source) => source.endsWith(`/.tmp-${id}.json`))
+    if (typeof version === 'string') {
+      problems.push(`${id}: ${version}`)
+      continue
+    }
+    for (const file of [metadataFile, join(dataDir, LATEST)]) {
+      const derived = durableReplace(calls, file, answer.start, version.rename.end)
+      if (typeof derived === 'string') problems.push(`${id}: ${derived}`)
+    }
+  }
+  return problems
+}
+
+/** The statistics a rename put in place: what was written to its source file before it. */
+function statisticsRenamed (calls: readonly Call[], rename: Call): Record<string, unknown> | null {
+  const source = quotedPaths(rename)[0]
+  const writes = calls.filter((call) => call.end < rename.start && ['write', 'pwrite64', 'writev'].includes(call.name) &&
+    call.args.startsWith(`${/^\d+/.exec(call.args)?.[0] ?? ''}<${source ?? ''}>`))
+  const last = writes[writes.length - 1]
+  if (last === undefined) return null
+  try {
+    return JSON.parse(written(last)) as Record<string, unknown>
+  } catch {
+    return null
+  }
+}
+
+/** Counts the version files retention removed, and checks each removal came after durable statistics. */
+export function retentionOrderProblems (calls: readonly Call[], dataDir: string, deletedBefore = 0): { problems: string[], unlinks: number } {
+  const historyDir = join(dataDir, HISTORY)
+  const metadataFile = join(historyDir, '_metadata.json')
+  const problems: string[] = []
+  let unlinks = 0
+  for (const call of calls) {
+    if (!isUnlink(call) || !VERSION_FILE.test(quotedPaths(call)[0] ?? '') || quotedPaths(call)[0]?.includes('/.tmp-') === true) continue
+    unlinks++
+    const replaced = durableReplace(calls, metadataFile, call.start)
+    if (typeof replaced === 'string') {
+      problems.push(`unlink of ${quotedPaths(call)[0] ?? '?'} (line ${call.start}) before durable statistics: ${replaced}`)
+      continue
+    }
+    const statistics = statisticsRenamed(calls, replaced.rename)
+    const deleted = Number(statistics?.totalVersionsDeleted) - deletedBefore
+    if (!(deleted >= unlinks)) {
+      problems.push(`unlink of ${quotedPaths(call)[0] ?? '?'} (line ${call.start}) while the statistics on disk count ${deleted} of ${unlinks} removals`)
+    }
+  }
+  return { problems, unlinks }
+}
