@@ -1,6 +1,8 @@
 // Browser-facing protections. CORS lets the origins of CORS_ORIGINS (the widget's page) read the
-// API and send the key header; none are allowed by default. Helmet adds the security headers; its
-// defaults suit a JSON API and still let the self-hosted /docs page load its own scripts.
+// API and send the key header; none are allowed by default. Helmet adds the security headers: its
+// same-origin defaults suit a JSON API and still let the self-hosted pages (/, /docs) load their
+// own scripts. HTTPS-only headers are sent only when the service itself serves HTTPS: on plain
+// HTTP, `upgrade-insecure-requests` would send a page's scripts to an HTTPS port nobody listens on.
 import fp from 'fastify-plugin'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
@@ -9,7 +11,10 @@ import { corsOrigins } from '../src/config.js'
 
 async function security (fastify: FastifyInstance): Promise<void> {
   const origins = corsOrigins(fastify.config)
+  const https = fastify.config.TLS_CERT_FILE !== undefined
   await fastify.register(helmet, {
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
+    strictTransportSecurity: https,
     // Answers are fetched cross-origin by the widget's page; CORS, not CORP, decides who may read them.
     crossOriginResourcePolicy: { policy: origins.length > 0 ? 'cross-origin' : 'same-origin' }
   })

@@ -11,6 +11,8 @@ import security from '../plugins/security.js'
 import storage from '../plugins/storage.js'
 import auth from '../plugins/auth.js'
 import cleanup from '../plugins/cleanup.js'
+import health from '../routes/health.js'
+import consoleUsage from '../routes/console-usage.js'
 import page from '../routes/page.js'
 
 export interface AppOptions {
@@ -31,6 +33,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   // After storage: a generated write key is kept in the data folder, which the store has opened (and locked).
   await fastify.register(auth)
   await fastify.register(cleanup)
+  await fastify.register(health)
+  await fastify.register(consoleUsage)
   // The history page reads the API from the browser, like any other client.
   await fastify.register(page)
 }
