@@ -482,6 +482,7 @@
   window.usageVault = {
     get chartData () { return state.data },
     get latest () { return state.latest },
+    get plot () { return state.plot },
     get live () { return state.live }
   }
 

@@ -21,6 +21,13 @@ interface Asset {
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
+// The page's own policy, in place of helmet's default: the same-origin rules, but without
+// `upgrade-insecure-requests`, which would send a page served over plain HTTP (behind a proxy, or
+// at http://host:4000) for its scripts over HTTPS, where nothing answers.
+const PAGE_CSP = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
+  "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'self'"
+].join('; ')
 // The page itself is checked on every visit (cheap with its ETag), so it always names current assets.
 const REVALIDATE = 'no-cache'
 
@@ -98,7 +105,10 @@ const page: FastifyPluginAsyncTypebox = async (fastify) => {
       headers: Type.Object({ 'if-none-match': Type.Optional(Type.String()) }),
       response: cachedResponses
     }
-  }, async (request, reply) => sendCached(request, reply, html, 'text/html; charset=utf-8', htmlEtag, REVALIDATE))
+  }, async (request, reply) => {
+    reply.header('Content-Security-Policy', PAGE_CSP)
+    return sendCached(request, reply, html, 'text/html; charset=utf-8', htmlEtag, REVALIDATE)
+  })
 
   for (const [name, asset] of assets) {
     const version = asset.url.slice(asset.url.indexOf('?v=') + 3)

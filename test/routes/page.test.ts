@@ -13,6 +13,9 @@ t.test('GET / is the history page, revalidated on each visit', async (t) => {
   t.equal(res.headers['cache-control'], 'no-cache')
   t.ok(res.headers.etag)
   t.ok(res.headers['x-request-id'])
+  const csp = res.headers['content-security-policy'] as string
+  t.match(csp, /script-src 'self'/, 'scripts only from the service itself')
+  t.notMatch(csp, /upgrade-insecure-requests/, 'a page served over plain HTTP still loads its files')
   t.match(res.body, /^<!doctype html>/)
   t.match(res.body, /<meta name="stale-after-minutes" content="12">/, 'the page knows the staleness threshold of /health')
   t.notMatch(res.body, /\{\{/, 'no placeholder is left')
