@@ -8,12 +8,19 @@ import sensible from '../plugins/sensible.js'
 import requestId from '../plugins/request-id.js'
 import errors from '../plugins/errors.js'
 import security from '../plugins/security.js'
+import swagger from '../plugins/swagger.js'
 import storage from '../plugins/storage.js'
 import auth from '../plugins/auth.js'
 import cleanup from '../plugins/cleanup.js'
 import health from '../routes/health.js'
 import consoleUsage from '../routes/console-usage.js'
 import page from '../routes/page.js'
+import versions from '../routes/versions.js'
+import diff from '../routes/diff.js'
+import series from '../routes/series.js'
+import metadata from '../routes/metadata.js'
+import retention from '../routes/retention.js'
+import events from '../routes/events.js'
 
 export interface AppOptions {
   /** The environment to configure from; the process's own (and `.env`) when absent. */
@@ -29,12 +36,22 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(requestId)
   await fastify.register(errors)
   await fastify.register(security)
+  // Before any route: the OpenAPI document learns routes as they are added.
+  await fastify.register(swagger)
   await fastify.register(storage, options.clock === undefined ? {} : { clock: options.clock })
   // After storage: a generated write key is kept in the data folder, which the store has opened (and locked).
   await fastify.register(auth)
   await fastify.register(cleanup)
   await fastify.register(health)
   await fastify.register(consoleUsage)
+  // The history API (contract section 6), one resource a plugin.
+  const history = { prefix: '/api/claude/console-usage' }
+  await fastify.register(versions, history)
+  await fastify.register(diff, history)
+  await fastify.register(series, history)
+  await fastify.register(metadata, history)
+  await fastify.register(retention, history)
+  await fastify.register(events, history)
   // The history page reads the API from the browser, like any other client.
   await fastify.register(page)
 }

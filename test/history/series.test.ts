@@ -25,7 +25,7 @@ t.test('many versions are reduced to at most N buckets with last, min and max', 
 })
 
 t.test('versions without the field and outside the range are left out', async (t) => {
-  const list = metas(10, (i) => (i % 2 === 0 ? { n: i } : {}))
+  const list = metas(10, (i): Record<string, number> => (i % 2 === 0 ? { n: i } : {}))
   const points = bucketSeries(list, { field: 'n', from: BASE + 2 * MINUTE, to: BASE + 6 * MINUTE, points: 200 })
   t.same(points.map((point) => point.value), [2, 4, 6])
   t.same(bucketSeries(list, { field: 'missing', from: null, to: null, points: 5 }), [])
@@ -37,5 +37,5 @@ t.test('versions received in the same millisecond share one bucket', async (t) =
 })
 
 t.test('the numeric fields a series can be asked of', async (t) => {
-  t.same(numericFields(metas(3, (i) => (i === 1 ? { b: 1, a: 2 } : { a: 1 }))), ['a', 'b'])
+  t.same(numericFields(metas(3, (i): Record<string, number> => (i === 1 ? { b: 1, a: 2 } : { a: 1 }))), ['a', 'b'])
 })
