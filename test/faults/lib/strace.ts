@@ -36,7 +36,7 @@ export interface Call {
   name: string
   /** Everything between the parentheses (for a call that was interrupted, the part before). */
   args: string
-  /** `0`, `-1 ENOSPC (...)`, or null when the process died inside the call. */
+  /** `0`, `-1 ENOSPC (...)`, or null when the process died inside the call (strace's `= ?`). */
   result: string | null
   /** Line of the trace where the call began, and where it returned. */
   start: number
@@ -57,7 +57,7 @@ export function parseTrace (text: string): Call[] {
       if (call === undefined) return
       open.delete(tid)
       call.args += resumed[2] as string
-      call.result = resumed[3] as string
+      call.result = resumed[3] === '?' ? null : resumed[3] as string
       call.end = index
       return
     }
@@ -70,7 +70,9 @@ export function parseTrace (text: string): Call[] {
     }
     const whole = /^(\w+)\((.*)\)\s+= (.*)$/.exec(rest)
     if (whole !== null) {
-      calls.push({ tid, name: whole[1] as string, args: whole[2] as string, result: whole[3] as string, start: index, end: index })
+      // `= ?`: the process died in the call (a SIGKILL injected at its entry).
+      const result = whole[3] === '?' ? null : whole[3] as string
+      calls.push({ tid, name: whole[1] as string, args: whole[2] as string, result, start: index, end: index })
     }
   })
   calls.sort((a, b) => a.start - b.start)

@@ -1,0 +1,69 @@
+// Rounds of kill -9 at a random moment while several saves are in flight, on one folder that
+// lives through every round. After each kill the folder is checked as the crash left it (nothing
+// torn, nothing acknowledged missing) and again after a restart (statistics equal to the folder,
+// leftovers gone), the way SQLite and etcd test crash recovery.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ackProblems, consistencyProblems, crashProblems, readFolder, type Ack } from './folder.js'
+import { restartStore, startWriter } from './processes.js'
+import type { Random } from './random.js'
+import { seqOf } from '../fixtures/payloads.mjs'
+
+export interface CrashOptions {
+  rounds: number
+  maxVersions: number
+  concurrency: number
+  /** Longest wait before the kill, in milliseconds after the store opened. */
+  maxDelayMs: number
+}
+
+export interface CrashReport {
+  problems: string[]
+  acknowledged: number
+  /** Rounds in which the kill came while saves were in flight (some acknowledged, more started). */
+  killedMidWrite: number
+}
+
+/** A kill and a check, the same for the engine writer and the service. */
+export async function checkAfterCrash (dataDir: string, round: number, acks: readonly Ack[], allAcks: readonly Ack[], maxVersions: number, restart: () => Promise<void>): Promise<string[]> {
+  const problems: string[] = []
+  const before = await readFolder(dataDir)
+  problems.push(...crashProblems(before).map((problem) => `round ${round}, as the crash left it: ${problem}`))
+  problems.push(...ackProblems(before, allAcks, maxVersions).map((problem) => `round ${round}, as the crash left it: ${problem}`))
+  const newestAck = acks.reduce((max, ack) => Math.max(max, ack.seq), -1)
+  if (newestAck >= 0 && typeof before.latest === 'object') {
+    const latestSeq = seqOf(before.latest) ?? -1
+    if (latestSeq < newestAck) problems.push(`round ${round}: the latest file holds seq ${latestSeq}, older than the acknowledged ${newestAck}`)
+  }
+  if (typeof before.metadata === 'object' && Number(before.metadata.totalVersionsCreated) < allAcks.length) {
+    problems.push(`round ${round}: _metadata.json counts ${String(before.metadata.totalVersionsCreated)} versions created, but ${allAcks.length} were acknowledged`)
+  }
+  await restart()
+  const after = await readFolder(dataDir)
+  problems.push(...consistencyProblems(after).map((problem) => `round ${round}, after restart: ${problem}`))
+  problems.push(...ackProblems(after, allAcks, maxVersions).map((problem) => `round ${round}, after restart: ${problem}`))
+  return problems
+}
+
+export async function engineCrashRounds (dataDir: string, random: Random, options: CrashOptions): Promise<CrashReport> {
+  const report: CrashReport = { problems: [], acknowledged: 0, killedMidWrite: 0 }
+  const allAcks: Ack[] = []
+  for (let round = 0; round < options.rounds && report.problems.length === 0; round++) {
+    const writer = startWriter(dataDir, {
+      seqStart: round * 1_000_000,
+      concurrency: options.concurrency,
+      cleanupAfterSave: true,
+      maxVersions: options.maxVersions,
+      days: 0
+    })
+    const pid = await writer.pid()
+    await sleep(random.int(0, options.maxDelayMs))
+    process.kill(pid, 'SIGKILL')
+    const exit = await writer.exited
+    if (exit.signal !== 'SIGKILL') report.problems.push(`round ${round}: the writer ended by itself: ${JSON.stringify(exit)}\n${writer.lines.join('\n')}`)
+    allAcks.push(...writer.acks)
+    if (writer.acks.length > 0) report.killedMidWrite++
+    report.problems.push(...await checkAfterCrash(dataDir, round, writer.acks, allAcks, options.maxVersions, () => restartStore(dataDir)))
+  }
+  report.acknowledged = allAcks.length
+  return report
+}
