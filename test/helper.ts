@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
 import type { Test } from 'tap'
 import app from '../src/app.js'
 import { serverOptions } from '../src/server-options.js'
@@ -33,7 +34,9 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
     ...options.env
   }
   const fastify = Fastify(serverOptions({ LOG_LEVEL: (env.LOG_LEVEL ?? 'silent') as 'silent' }))
-  await fastify.register(app, { env, ...(options.clock === undefined ? {} : { clock: options.clock }) })
+  // Through fastify-plugin, so that tests reach what the app decorates (`config`, `store`); the
+  // server has nothing else at its root, so requests meet the same hooks either way.
+  await fastify.register(fp(app), { env, ...(options.clock === undefined ? {} : { clock: options.clock }) })
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify
