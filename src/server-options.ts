@@ -16,7 +16,9 @@ export function serverOptions (env: Pick<Env, 'LOG_LEVEL'>): FastifyServerOption
       // Keys never reach the log, whatever the level.
       redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization'], censor: '[redacted]' }
     },
-    requestIdHeader: 'x-request-id',
+    // false: with a header name Fastify takes any value of that header and skips genReqId, which
+    // reads the header itself and keeps only a plain id.
+    requestIdHeader: false,
     genReqId: (request) => {
       const offered = request.headers['x-request-id']
       return typeof offered === 'string' && CLIENT_REQUEST_ID.test(offered) ? offered : randomUUID()
