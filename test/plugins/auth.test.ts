@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import app from '../../src/app.js'
 import { serverOptions } from '../../src/server-options.js'
 import { createFailedAttempts } from '../../src/failed-attempts.js'
@@ -14,7 +14,7 @@ import { build, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
 const URL = '/api/claude/console-usage'
 
 /** The app on `dataDir` with the given variables, a route guarded by requireWriteKey, and its log text. */
-async function buildLogged (t: Parameters<Parameters<typeof t.test>[1]>[0], dataDir: string, env: Record<string, string> = {}): Promise<{ app: FastifyInstance, log: () => string }> {
+async function buildLogged (t: Test, dataDir: string, env: Record<string, string> = {}): Promise<{ app: FastifyInstance, log: () => string }> {
   const lines: string[] = []
   const stream = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })
   const fastify = Fastify({ ...serverOptions({ LOG_LEVEL: 'info' }), logger: { level: 'info', stream } })

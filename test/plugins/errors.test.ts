@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import app from '../../src/app.js'
 import { serverOptions } from '../../src/server-options.js'
 import { StorageError } from '../../src/storage/index.js'
@@ -13,7 +13,7 @@ import { build, tempDir, WRITE_KEY } from '../helper.js'
 const ENVELOPE_KEYS = ['errorCode', 'message', 'requestId', 'statusCode', 'success', 'timestamp']
 
 /** The app with a few routes that fail on purpose, and the log lines it wrote. */
-async function withFailingRoutes (t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<{ app: FastifyInstance, logs: Array<Record<string, unknown>> }> {
+async function withFailingRoutes (t: Test): Promise<{ app: FastifyInstance, logs: Array<Record<string, unknown>> }> {
   const logs: Array<Record<string, unknown>> = []
   const stream = new Writable({ write (chunk, _encoding, done) { logs.push(JSON.parse(String(chunk))); done() } })
   const fastify = Fastify({ ...serverOptions({ LOG_LEVEL: 'info' }), logger: { level: 'info', stream } })

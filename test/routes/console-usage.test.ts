@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
 import { StorageError } from '../../src/storage/index.js'
@@ -215,7 +215,7 @@ t.test('GET answers 404 NOT_FOUND when nothing is stored, whatever the query', a
 })
 
 /** Three versions received at 10:00, 10:10 and 10:20 (by the store's clock). */
-async function threeVersions (t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<{ app: FastifyInstance, ids: string[], times: number[] }> {
+async function threeVersions (t: Test): Promise<{ app: FastifyInstance, ids: string[], times: number[] }> {
   const times = [Date.parse('2026-03-01T10:00:00Z'), Date.parse('2026-03-01T10:10:00Z'), Date.parse('2026-03-01T10:20:00Z')]
   let now = times[0] as number
   const app = await build(t, { clock: () => now })
