@@ -39,8 +39,8 @@ export function pickVersion (versions: readonly VersionMeta[], query: VersionQue
     if (!Number.isSafeInteger(n) || n === 0 || index < 0 || index >= total) {
       const validRange = total === 1 ? '1 or -1' : `1..${total} or -${total}..-1`
       throw new ApiError(400, 'VALIDATION_ERROR',
-        `querystring.version must be an integer from 1 to ${total} (1 = oldest) or from -1 to -${total} (-1 = latest), got ${JSON.stringify(query.version)}`,
-        { details: { validRange }, suggestion: `${total} versions are retained` })
+        `querystring.version must be an integer in ${validRange} (1 = oldest, -1 = latest), got ${JSON.stringify(query.version)}`,
+        { details: { validRange }, suggestion: total === 1 ? 'only 1 version is retained' : `${total} versions are retained` })
     }
     return versions[index] as VersionMeta
   }

@@ -262,7 +262,7 @@ t.test('GET ?version= 0, not an integer, or out of range is 400 naming the valid
     t.equal(response.statusCode, 400, n)
     const error = response.json()
     t.match(error, { success: false, statusCode: 400, errorCode: 'VALIDATION_ERROR', validRange: '1..3 or -3..-1' }, n)
-    t.match(error.message, /version.*1 to 3.*-1 to -3/, n)
+    t.match(error.message, /^querystring\.version must be an integer in 1\.\.3 or -3\.\.-1/, n)
   }
 })
 
