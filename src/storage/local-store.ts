@@ -58,17 +58,24 @@ function serialQueue (): <T>(task: () => Promise<T>) => Promise<T> {
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
-function withVersions (statistics: Statistics, versions: readonly VersionMeta[], change: { created?: number, deleted?: number }): Statistics {
-  const oldest = versions[0]
-  const newest = versions[versions.length - 1]
+function summarise (statistics: Statistics, oldest: VersionMeta | undefined, newest: VersionMeta | undefined, count: number, change: { created?: number, deleted?: number }): Statistics {
   return {
     ...statistics,
-    versionCount: versions.length,
+    versionCount: count,
     oldestTimestamp: oldest === undefined ? null : iso(oldest.receivedAt),
     newestTimestamp: newest === undefined ? null : iso(newest.receivedAt),
     totalVersionsCreated: statistics.totalVersionsCreated + (change.created ?? 0),
     totalVersionsDeleted: statistics.totalVersionsDeleted + (change.deleted ?? 0)
   }
+}
+
+function withVersions (statistics: Statistics, versions: readonly VersionMeta[], change: { created?: number, deleted?: number }): Statistics {
+  return summarise(statistics, versions[0], versions[versions.length - 1], versions.length, change)
+}
+
+/** The statistics once `added` (newer than every one of `versions`) are stored, without copying `versions` per commit. */
+function withAdded (statistics: Statistics, versions: readonly VersionMeta[], added: readonly VersionMeta[]): Statistics {
+  return summarise(statistics, versions[0] ?? added[0], added[added.length - 1], versions.length + added.length, { created: added.length })
 }
 
 const statisticsText = (statistics: Statistics): string => JSON.stringify(statistics, null, 2)
@@ -145,7 +152,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     const metas = batch.map((save) => describeVersion(save.id, save.receivedAt, save.text, save.payload))
     const last = batch[batch.length - 1] as PendingSave
     const newest: StoredVersion = { meta: metas[metas.length - 1] as VersionMeta, payload: last.payload }
-    const next = withVersions(statistics, [...versions, ...metas], { created: batch.length })
+    const next = withAdded(statistics, versions, metas)
     try {
       await writeDerivedFiles(next, newest)
       await Promise.all([syncDirectory(layout.historyDir), syncDirectory(layout.dataDir)])
@@ -223,6 +230,8 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   /** Takes versions out of memory and the statistics (not counting them as deleted by retention). */
   const forget = (ids: ReadonlySet<string>): VersionMeta[] => {
+    // Most clean-ups find nothing to delete: skip the two passes over every version.
+    if (ids.size === 0) return []
     const gone = versions.filter((meta) => ids.has(meta.id))
     versions = versions.filter((meta) => !ids.has(meta.id))
     for (const meta of gone) {
