@@ -21,15 +21,16 @@ interface Asset {
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
-// The page's own policy, in place of helmet's default: the same-origin rules, but without
-// `upgrade-insecure-requests`, which would send a page served over plain HTTP (behind a proxy, or
-// at http://host:4000) for its scripts over HTTPS, where nothing answers.
+// The page, and an asset asked for without its current hash, are checked on every use (cheap with
+// the ETag), so the page always names, and gets, the current files.
+const REVALIDATE = 'no-cache'
+// The page's own policy, stricter than the service-wide one: this origin only, no inline script
+// or style (uPlot styles through the CSSOM, which CSP allows), and never `upgrade-insecure-requests`,
+// which would fetch the files of a page served over plain HTTP (http://host:4000) over HTTPS.
 const PAGE_CSP = [
   "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
   "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'self'"
 ].join('; ')
-// The page itself is checked on every visit (cheap with its ETag), so it always names current assets.
-const REVALIDATE = 'no-cache'
 
 /** The package's root, found from this file whether it runs from `routes/` or `dist/routes/`. */
 function packageRoot (): string {
