@@ -4,7 +4,8 @@
 // leftovers gone), the way SQLite and etcd test crash recovery.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ackProblems, consistencyProblems, crashProblems, readFolder, type Ack } from './folder.js'
-import { restartStore, startWriter } from './processes.js'
+import { postSeq } from './http.js'
+import { restartStore, startService, startWriter } from './processes.js'
 import type { Random } from './random.js'
 import { seqOf } from '../fixtures/payloads.mjs'
 
@@ -12,7 +13,8 @@ export interface CrashOptions {
   rounds: number
   maxVersions: number
   concurrency: number
-  /** Longest wait before the kill, in milliseconds after the store opened. */
+  /** Shortest and longest wait before the kill, in milliseconds after the store opened. */
+  minDelayMs: number
   maxDelayMs: number
 }
 
@@ -56,13 +58,51 @@ export async function engineCrashRounds (dataDir: string, random: Random, option
       days: 0
     })
     const pid = await writer.pid()
-    await sleep(random.int(0, options.maxDelayMs))
+    await sleep(random.int(options.minDelayMs, options.maxDelayMs))
     process.kill(pid, 'SIGKILL')
     const exit = await writer.exited
     if (exit.signal !== 'SIGKILL') report.problems.push(`round ${round}: the writer ended by itself: ${JSON.stringify(exit)}\n${writer.lines.join('\n')}`)
     allAcks.push(...writer.acks)
     if (writer.acks.length > 0) report.killedMidWrite++
     report.problems.push(...await checkAfterCrash(dataDir, round, writer.acks, allAcks, options.maxVersions, () => restartStore(dataDir)))
+  }
+  report.acknowledged = allAcks.length
+  return report
+}
+
+/** The same rounds against the built service: concurrent POSTs, then kill -9 of the service. */
+export async function serviceCrashRounds (dataDir: string, random: Random, options: CrashOptions): Promise<CrashReport> {
+  const report: CrashReport = { problems: [], acknowledged: 0, killedMidWrite: 0 }
+  const allAcks: Ack[] = []
+  for (let round = 0; round < options.rounds && report.problems.length === 0; round++) {
+    const service = await startService(dataDir, { env: { RETENTION_MAX_VERSIONS: String(options.maxVersions), RETENTION_DAYS: '0', LOG_LEVEL: 'warn' } })
+    const pid = await service.pid()
+    const acks: Ack[] = []
+    let seq = round * 1_000_000
+    let stop = false
+    const loop = async (): Promise<void> => {
+      while (!stop) {
+        try {
+          const { ack } = await postSeq(service, seq++)
+          if (ack !== null) acks.push(ack)
+        } catch {
+          return // the connection died with the service
+        }
+      }
+    }
+    const loops = Array.from({ length: options.concurrency }, loop)
+    try {
+      await sleep(random.int(options.minDelayMs, options.maxDelayMs))
+    } finally {
+      process.kill(pid, 'SIGKILL')
+      stop = true
+      await Promise.all(loops)
+    }
+    const exit = await service.exited
+    if (exit.signal !== 'SIGKILL') report.problems.push(`round ${round}: the service ended by itself: ${JSON.stringify(exit)}`)
+    allAcks.push(...acks)
+    if (acks.length > 0) report.killedMidWrite++
+    report.problems.push(...await checkAfterCrash(dataDir, round, acks, allAcks, options.maxVersions, () => restartStore(dataDir)))
   }
   report.acknowledged = allAcks.length
   return report

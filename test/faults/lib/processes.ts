@@ -162,7 +162,8 @@ export async function startService (dataDir: string, options: ServiceOptions = {
   const service: Service = {
     ...watched,
     url,
-    pid: async () => Number((await watched.waitFor(/"pid":(\d+)/))[1]),
+    // Under a prefix (strace) the child is the prefix; the service's log names its own pid.
+    pid: async () => options.prefix === undefined ? child.pid as number : Number((await watched.waitFor(/"pid":(\d+)/))[1]),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) process.kill(await service.pid(), 'SIGTERM')
       return await watched.exited
