@@ -113,7 +113,8 @@ t.test('a walk survives retention removing versions it has not reached', async (
 
 t.test('limit, order, from and to are checked', async (t) => {
   const app = await build(t)
-  for (const query of [{ limit: '0' }, { limit: '1001' }, { limit: 'ten' }, { order: 'up' }, { from: 'yesterday' }, { to: '2026-13-01T00:00:00Z' }]) {
+  const queries: Array<Record<string, string>> = [{ limit: '0' }, { limit: '1001' }, { limit: 'ten' }, { order: 'up' }, { from: 'yesterday' }, { to: '2026-13-01T00:00:00Z' }]
+  for (const query of queries) {
     const res = await app.inject({ method: 'GET', url: URL, query })
     t.equal(res.statusCode, 400, JSON.stringify(query))
     t.match(res.json(), { success: false, statusCode: 400, errorCode: 'VALIDATION_ERROR', message: /querystring\.\w+/ })
@@ -129,7 +130,8 @@ t.test('a cursor that was changed, or reused with another query, is refused', as
   const { nextCursor } = await page(app, { limit: 2 })
   const cursor = nextCursor as string
   const flipped = `${cursor.slice(0, 3)}${cursor[3] === 'A' ? 'B' : 'A'}${cursor.slice(4)}`
-  for (const query of [{ cursor: flipped }, { cursor: 'abc.def' }, { cursor: `${cursor}x` }, { cursor, order: 'asc' }, { cursor, from: '2026-01-01T00:00:00Z' }]) {
+  const queries: Array<Record<string, string>> = [{ cursor: flipped }, { cursor: 'abc.def' }, { cursor: `${cursor}x` }, { cursor, order: 'asc' }, { cursor, from: '2026-01-01T00:00:00Z' }]
+  for (const query of queries) {
     const res = await app.inject({ method: 'GET', url: URL, query: { limit: '2', ...query } })
     t.equal(res.statusCode, 400, JSON.stringify(query))
     t.match(res.json(), { success: false, errorCode: 'INVALID_CURSOR', requestId: String, timestamp: String })
