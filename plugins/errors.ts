@@ -8,23 +8,9 @@
 // `fastify.httpErrors.*` (sensible), StorageError (507/503) and validation errors are mapped too.
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { describeError, type DescribedError } from '../src/api-error.js'
-import type { ErrorEnvelope } from '../src/schemas/errors.js'
+import { describeError, envelope, type DescribedError } from '../src/api-error.js'
 
-export { ApiError, type ApiErrorOptions } from '../src/api-error.js'
-
-export function envelope (described: DescribedError, requestId: string): ErrorEnvelope {
-  return {
-    ...described.details,
-    success: false,
-    statusCode: described.statusCode,
-    errorCode: described.errorCode,
-    message: described.message,
-    ...(described.suggestion === undefined ? {} : { suggestion: described.suggestion }),
-    requestId,
-    timestamp: new Date().toISOString()
-  }
-}
+export { ApiError, envelope, type ApiErrorOptions } from '../src/api-error.js'
 
 function sendError (request: FastifyRequest, reply: FastifyReply, described: DescribedError): FastifyReply {
   if (described.headers !== undefined) reply.headers(described.headers)

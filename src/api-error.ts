@@ -1,7 +1,9 @@
 // What an error becomes on the wire: one function turns any error (ours, Fastify's, the store's,
 // a validation failure) into the status, errorCode and message of the contract's envelope, and
-// hides the internals of 5xx. plugins/errors.ts is the only caller.
-import type { FastifyError } from 'fastify'
+// hides the internals of 5xx. plugins/errors.ts answers with it; so does `answerFrameworkError`,
+// for the few errors Fastify raises before any hook or handler runs (a malformed URL).
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { ErrorEnvelope } from './schemas/errors.js'
 import { StorageError } from './storage/errors.js'
 
 export interface ApiErrorOptions {
@@ -144,4 +146,26 @@ function fieldName (context: string, instancePath: string, child?: string): stri
   const segments = instancePath.split('/').slice(1).map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
   if (child !== undefined) segments.push(child)
   return [context, ...segments].join('.')
+}
+
+export function envelope (described: DescribedError, requestId: string): ErrorEnvelope {
+  return {
+    ...described.details,
+    success: false,
+    statusCode: described.statusCode,
+    errorCode: described.errorCode,
+    message: described.message,
+    ...(described.suggestion === undefined ? {} : { suggestion: described.suggestion }),
+    requestId,
+    timestamp: new Date().toISOString()
+  }
+}
+
+/** Fastify's `frameworkErrors` option: a URL it cannot decode still gets the envelope and the id. */
+export function answerFrameworkError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const described = describeError(error)
+  void reply.code(described.statusCode)
+    .header('x-request-id', request.id)
+    .type('application/json; charset=utf-8')
+    .send(envelope(described, request.id))
 }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyServerOptions } from 'fastify'
 import type { Env } from './config.js'
+import { answerFrameworkError } from './api-error.js'
 
 /** A request id a client may choose itself, when it is short and plain; otherwise one is made. */
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/
@@ -24,6 +25,8 @@ export function serverOptions (env: Pick<Env, 'LOG_LEVEL'>): FastifyServerOption
       return typeof offered === 'string' && CLIENT_REQUEST_ID.test(offered) ? offered : randomUUID()
     },
     bodyLimit: BODY_LIMIT_BYTES,
+    // A URL Fastify cannot decode is refused before any hook runs: answered here in the envelope.
+    frameworkErrors: answerFrameworkError,
     // Health checks and the scraper's retries need answers in bounded time.
     connectionTimeout: 30_000,
     requestTimeout: 30_000,

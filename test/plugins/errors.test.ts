@@ -83,3 +83,12 @@ t.test('a querystring validation error is 400 VALIDATION_ERROR naming the parame
   t.equal(response.statusCode, 400)
   t.match(response.json(), { errorCode: 'VALIDATION_ERROR', message: /^querystring\.limit must be <= 10/ })
 })
+
+t.test('a URL that cannot be decoded is 400 in the envelope, with X-Request-Id', async (t) => {
+  const app = await build(t)
+  for (const url of ['/api/%zz', '/api/claude/console-usage/versions/%E0%A4%A']) {
+    const response = await app.inject({ method: 'GET', url })
+    t.equal(response.statusCode, 400, url)
+    t.match(response.json(), { success: false, statusCode: 400, errorCode: 'BAD_REQUEST', requestId: response.headers['x-request-id'] }, url)
+  }
+})
