@@ -192,8 +192,14 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     })
   }
 
+  /** Why no write may start now: a read-only store, or one closing, whose lock may soon be another's. */
+  const refusal = (): StorageError | null => readOnly
+    ? new StorageError('STORAGE_UNAVAILABLE', 'the store is open read-only')
+    : closing ? new StorageError('STORAGE_UNAVAILABLE', 'the store is closing') : null
+
   const save = async (payload: Payload): Promise<SaveResult> => {
-    if (closing || readOnly) throw new StorageError('STORAGE_UNAVAILABLE', readOnly ? 'the store is open read-only' : 'the store is closing')
+    const refused = refusal()
+    if (refused !== null) throw refused
     const key = canonical(payload)
     if (tail !== null && tail.key === key) {
       return { version: await tail.done.catch((error: unknown) => { throw storageFailure(error, 'store the version') }), duplicate: true }
@@ -316,7 +322,8 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   let cleanupQueued: Promise<CleanupResult> | null = null
   /** One clean-up at a time; calls during a run share the one run queued after it. */
   const cleanup = (): Promise<CleanupResult> => {
-    if (readOnly) return Promise.reject(new StorageError('STORAGE_UNAVAILABLE', 'the store is open read-only'))
+    const refused = refusal()
+    if (refused !== null) return Promise.reject(refused)
     if (cleanupRunning === null) {
       cleanupRunning = runCleanup().finally(() => { cleanupRunning = null })
       return cleanupRunning
@@ -331,7 +338,8 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   // ---- import ---------------------------------------------------------------------------------
 
   const importVersions = async (source: AsyncIterable<ImportedVersion> | Iterable<ImportedVersion>): Promise<ImportResult> => {
-    if (readOnly) throw new StorageError('STORAGE_UNAVAILABLE', 'the store is open read-only')
+    const refused = refusal()
+    if (refused !== null) throw refused
     let imported = 0
     let skipped = 0
     let batch: Array<{ meta: VersionMeta, payload: Payload }> = []

@@ -159,7 +159,12 @@ t.test('an empty folder opens empty, and a closed store refuses saves', async (t
   t.match(store.statistics(), { versionCount: 0, oldestTimestamp: null, newestTimestamp: null, totalVersionsCreated: 0 })
   t.same(await store.health(), { writable: true, damaged: 0 })
   await store.close()
+  // Once closed the lock is free for another process: nothing may write any more.
   await t.rejects(store.save(payloadFor(1)), { code: 'STORAGE_UNAVAILABLE', statusCode: 503 })
+  await t.rejects(store.cleanup(), { code: 'STORAGE_UNAVAILABLE' })
+  await t.rejects(store.importVersions([{ id: '2026-01-01T00-00-00-00000001', receivedAt: Date.parse('2026-01-01T00:00:00Z'), payload: payloadFor(1) }]),
+    { code: 'STORAGE_UNAVAILABLE' })
   t.same(await idsOnDisk(dir), [])
+  t.same(await metadataOnDisk(dir), store.statistics(), 'the statistics were not touched after close')
   t.equal(await readFile(join(dir, LATEST), 'utf8').catch(() => null), null, 'no latest file without a version')
 })
