@@ -8,7 +8,7 @@
 // `fastify.httpErrors.*` (sensible), StorageError (507/503) and validation errors are mapped too.
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { describeError, envelope, type DescribedError } from '../src/api-error.js'
+import { ApiError, describeError, envelope, type DescribedError } from '../src/api-error.js'
 
 export { ApiError, envelope, type ApiErrorOptions } from '../src/api-error.js'
 
@@ -26,6 +26,20 @@ async function errors (fastify: FastifyInstance): Promise<void> {
       request.log.info({ statusCode: described.statusCode, errorCode: described.errorCode, reason: described.message }, 'request refused')
     }
     return sendError(request, reply, described)
+  })
+
+  // A request that reaches the service while it closes (on a kept-alive connection) is refused in
+  // the envelope, with Retry-After: the scraper sends it again after the restart. Fastify's own
+  // answer (return503OnClosing, off in src/server-options.ts) has neither.
+  let closing = false
+  fastify.addHook('preClose', async () => { closing = true })
+  fastify.addHook('onRequest', async () => {
+    if (closing) {
+      throw new ApiError(503, 'SHUTTING_DOWN', 'the service is restarting', {
+        headers: { 'retry-after': '5' },
+        suggestion: 'send the request again in a few seconds'
+      })
+    }
   })
 
   fastify.setNotFoundHandler((request, reply) => sendError(request, reply, {

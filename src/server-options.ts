@@ -31,7 +31,8 @@ export function serverOptions (env: Pick<Env, 'LOG_LEVEL'>): FastifyServerOption
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,
-    return503OnClosing: true,
+    // plugins/errors.ts answers requests that arrive while closing: 503 in the envelope, with Retry-After.
+    return503OnClosing: false,
     // The store opens inside a plugin: 100,000 versions on a cold page cache or a busy host can take
     // longer than avvio's default 10 s, which would fail the start (pm2 waits up to 30 s for ready).
     pluginTimeout: 60_000

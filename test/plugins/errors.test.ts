@@ -92,3 +92,17 @@ t.test('a URL that cannot be decoded is 400 in the envelope, with X-Request-Id',
     t.match(response.json(), { success: false, statusCode: 400, errorCode: 'BAD_REQUEST', requestId: response.headers['x-request-id'] }, url)
   }
 })
+
+t.test('a request that arrives while the service closes is 503 SHUTTING_DOWN with Retry-After', async (t) => {
+  const fastify = Fastify(serverOptions({ LOG_LEVEL: 'silent' }))
+  await fastify.register(fp(app), { env: { DATA_DIR: await tempDir(t), CLAUDE_SYNC_API_KEY: WRITE_KEY, LOG_LEVEL: 'silent' } })
+  let during: Response | null = null
+  // The server still accepts connections while preClose hooks run, as on a kept-alive connection.
+  fastify.addHook('preClose', async () => { during = await fetch(`${address}/api/claude/console-usage`) })
+  const address = await fastify.listen({ port: 0, host: '127.0.0.1' })
+  await fastify.close()
+  const response = during as unknown as Response
+  t.equal(response.status, 503)
+  t.match(await response.json(), { success: false, statusCode: 503, errorCode: 'SHUTTING_DOWN', requestId: response.headers.get('x-request-id') })
+  t.equal(response.headers.get('retry-after'), '5')
+})
