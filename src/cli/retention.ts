@@ -2,6 +2,7 @@
 // RETENTION_DAYS) against a data folder. `--dry-run` only reports, read-only, beside a running
 // service; without it the clean-up runs, which takes the folder's lock like any writer.
 import type { Command } from 'commander'
+import { retentionReport } from '../history/retention-report.js'
 import { cliLogger, dataDirOf, loadConfig, writeOut } from './context.js'
 import { withStore } from './store.js'
 
@@ -18,15 +19,9 @@ export function register (program: Command): void {
       const dryRun = options.dryRun === true
       const result = await withStore(dataDir, config, cliLogger(config), { readOnly: dryRun }, async (store) => {
         if (!dryRun) return await store.cleanup()
-        const plan = store.planRetention()
-        return {
-          dryRun: true,
-          policy: plan.policy,
-          keep: plan.kept.length,
-          delete: plan.deleted.length,
-          deleted: plan.deleted,
-          kept: plan.kept
-        }
+        // The report of GET /api/claude/console-usage/retention, so scripts can read either.
+        const now = Date.now()
+        return retentionReport(store.planRetention(now), now)
       })
       await writeOut(json(result))
     })

@@ -12,10 +12,10 @@ import { seed, versionFiles, versionLines } from './lib.js'
 const POLICY = { RETENTION_MAX_VERSIONS: '3', RETENTION_DAYS: '1' }
 
 interface DryRun {
-  dryRun: boolean
   policy: { maxVersions: number, days: number }
-  keep: number
-  delete: number
+  evaluatedAt: string
+  keptCount: number
+  deletedCount: number
   deleted: string[]
   kept: Array<{ id: string, reasons: string[] }>
 }
@@ -29,7 +29,9 @@ t.test('--dry-run lists the deletions and the reasons to keep, and changes nothi
   t.equal(result.code, 0, result.stderr)
   const plan = JSON.parse(result.stdout) as DryRun
   t.same(plan.policy, { maxVersions: 3, days: 1 })
-  t.equal(plan.delete, 7)
+  t.equal(plan.deletedCount, 7)
+  t.equal(plan.keptCount, 3)
+  t.ok(Math.abs(Date.parse(plan.evaluatedAt) - Date.now()) < 60_000, 'evaluatedAt is now')
   t.same(plan.deleted, lines.slice(0, 7).map((line) => line.id), 'the oldest seven, oldest first')
   t.same(plan.kept, [
     { id: lines[7]?.id, reasons: ['last-N'] },
