@@ -172,7 +172,14 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     batch.forEach((save, index) => save.resolve(metas[index] as VersionMeta))
     metas.forEach((meta, index) => {
       const version = { meta, payload: (batch[index] as PendingSave).payload }
-      for (const listener of listeners) listener(version)
+      for (const listener of listeners) {
+        // A listener's failure is its own: the versions are stored and answered, and the others still hear.
+        try {
+          listener(version)
+        } catch (error) {
+          log.error({ err: error, id: meta.id }, 'a version listener failed')
+        }
+      }
     })
   })
 

@@ -168,3 +168,21 @@ t.test('an empty folder opens empty, and a closed store refuses saves', async (t
   t.same(await metadataOnDisk(dir), store.statistics(), 'the statistics were not touched after close')
   t.equal(await readFile(join(dir, LATEST), 'utf8').catch(() => null), null, 'no latest file without a version')
 })
+
+t.test('a listener that throws neither breaks the store nor silences the others', async (t) => {
+  const dir = await tempDir(t)
+  const errors: unknown[] = []
+  const log = { info: () => {}, warn: () => {}, error: (fields: object) => { errors.push(fields) } }
+  const store = await openStore(t, dir, { log })
+  const heard: string[] = []
+  store.onVersion(() => { throw new Error('listener failed') })
+  const stop = store.onVersion((version) => heard.push(version.meta.id))
+  const results = await Promise.all([store.save(payloadFor(1)), store.save(payloadFor(2))])
+  const third = await store.save(payloadFor(3))
+  t.same(heard, [...results.map((result) => result.version.id), third.version.id])
+  t.equal(errors.length, 3, 'each failure is logged')
+  stop()
+  await store.save(payloadFor(4))
+  t.equal(heard.length, 3, 'a stopped listener hears no more')
+  t.equal((await idsOnDisk(dir)).length, 4)
+})
