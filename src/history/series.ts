@@ -28,7 +28,8 @@ interface Sample {
 export function bucketSeries (list: readonly VersionMeta[], query: SeriesQuery): SeriesPoint[] {
   const samples: Sample[] = []
   for (const meta of list) {
-    const value = meta.numbers[query.field]
+    // Own keys only: `__proto__` or `constructor` as a field would reach Object.prototype.
+    const value = Object.hasOwn(meta.numbers, query.field) ? meta.numbers[query.field] : undefined
     if (value !== undefined && inBounds(meta, query.from, query.to)) samples.push({ t: meta.receivedAt, value })
   }
   // Stable sort: receipt times of imported versions need not follow their ids.
