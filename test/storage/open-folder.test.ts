@@ -66,6 +66,14 @@ t.test('the earlier server\'s totals carry on, and new ids follow its id', async
   t.same(await readJson(join(dir, LATEST)), payloadFor(1))
 })
 
+t.test('a latest file that does not hold the newest version is rewritten from it', async (t) => {
+  const dir = await earlierFolder(t)
+  await writeFile(join(dir, LATEST), JSON.stringify({ lastUpdated: '2025-12-31T00:00:00Z', currentSession: { resetsIn: '1 min', percentageUsed: 1 } }))
+  const store = await openStore(t, dir)
+  t.same(await readJson(join(dir, LATEST)), store.latest()?.payload)
+  t.same(await readJson(join(dir, LATEST)), await readJson(versionPath(dir, EARLIER_ID)))
+})
+
 t.test('damaged files are moved to _damaged/, reported, and the rest is served', async (t) => {
   const dir = await tempDir(t)
   let store = await openStore(t, dir)
