@@ -7,22 +7,9 @@
 //
 // This package is an ES module, so this file is one too; pm2 `require`s it, which Node >= 20.19
 // allows for ES modules, and reads the named export `apps`.
-import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseEnv } from 'node:util'
 
 const here = import.meta.dirname
-
-/**
- * `.env` of the app folder, for variables the environment does not set. The service reads `.env`
- * itself as well; passing it here too makes `pm2 env <id>` and `pm2 show` tell the truth.
- */
-function dotenv () {
-  const file = join(here, '.env')
-  if (!existsSync(file)) return {}
-  const values = parseEnv(readFileSync(file, 'utf8'))
-  return Object.fromEntries(Object.entries(values).filter(([name]) => process.env[name] === undefined))
-}
 
 const logDir = process.env.USAGE_VAULT_LOG_DIR ?? join(here, 'logs')
 
@@ -34,7 +21,11 @@ export const apps = [
     script: 'dist/src/server.js',
     exec_mode: 'fork',
     instances: 1,
-    env: { NODE_ENV: 'production', ...dotenv() },
+    // The configuration comes from `.env` in this folder, which the service reads at every start
+    // (the environment wins over it). It is deliberately not copied into pm2's env here: pm2 would
+    // keep those values across `pm2 reload`, where they would override an edited `.env`, and
+    // `pm2 save` would write the API keys into its dump file.
+    env: { NODE_ENV: 'production' },
 
     // Ready means listening with the store open (the server sends 'ready' after listen), so
     // `pm2 reload` does not call the new process up before it can answer.
