@@ -12,7 +12,7 @@ export default async function diffRoutes (fastify: FastifyInstance): Promise<voi
       summary: 'The JSON Patch that turns one version into another',
       tags: ['history'],
       querystring: DiffQuery,
-      response: { 200: Diff, ...errorResponses(400, 401, 404, 410) }
+      response: { 200: Diff, ...errorResponses(400, 401, 404, 410, 429, 500, 503) }
     }
   }, async (request) => {
     const { from, to } = request.query

@@ -37,7 +37,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, options: E
       headers: EventsHeaders,
       response: {
         200: { description: 'an event stream that stays open', content: { 'text/event-stream': { schema: EventStream } } },
-        ...errorResponses(401)
+        ...errorResponses(401, 429, 500)
       }
     }
   }, async (request, reply) => {
@@ -50,7 +50,8 @@ export default async function eventsRoutes (fastify: FastifyInstance, options: E
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      connection: 'keep-alive',
+      // A stream ends only when one side is done with it: no use keeping the connection for another request.
+      connection: 'close',
       // Proxies such as nginx would otherwise buffer the stream.
       'x-accel-buffering': 'no'
     })

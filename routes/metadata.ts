@@ -9,7 +9,7 @@ export default async function metadataRoutes (fastify: FastifyInstance): Promise
     schema: {
       summary: 'Storage statistics and the retention policy',
       tags: ['history'],
-      response: { 200: Metadata, ...errorResponses(401) }
+      response: { 200: Metadata, ...errorResponses(401, 429, 500) }
     }
   }, async () => {
     const { store } = fastify

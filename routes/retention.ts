@@ -13,7 +13,7 @@ export default async function retentionRoutes (fastify: FastifyInstance): Promis
     schema: {
       summary: 'Retention dry run: what a clean-up now would keep and delete',
       tags: ['history'],
-      response: { 200: RetentionReport, ...errorResponses(401) }
+      response: { 200: RetentionReport, ...errorResponses(401, 429, 500) }
     }
   }, async () => {
     const now = Date.now()
@@ -26,7 +26,7 @@ export default async function retentionRoutes (fastify: FastifyInstance): Promis
       summary: 'Apply retention now',
       tags: ['history'],
       security: [{ apiKey: [] }],
-      response: { 200: CleanupResult, ...errorResponses(401, 429, 503, 507) }
+      response: { 200: CleanupResult, ...errorResponses(401, 429, 500, 503, 507) }
     }
   }, async () => fastify.store.cleanup())
 }

@@ -14,7 +14,7 @@ export default async function seriesRoutes (fastify: FastifyInstance): Promise<v
       summary: 'A numeric field over time, for charts',
       tags: ['history'],
       querystring: SeriesQuery,
-      response: { 200: Series, ...errorResponses(400, 401) }
+      response: { 200: Series, ...errorResponses(400, 401, 429, 500) }
     }
   }, async (request) => {
     const { field, points } = request.query

@@ -35,7 +35,7 @@ export default async function versionsRoutes (fastify: FastifyInstance, options:
       summary: 'List retained versions, a page at a time',
       tags: ['history'],
       querystring: VersionsQuery,
-      response: { 200: VersionsPage, ...errorResponses(400, 401) }
+      response: { 200: VersionsPage, ...errorResponses(400, 401, 429, 500) }
     }
   }, async (request) => {
     const { limit, cursor } = request.query
@@ -67,7 +67,7 @@ export default async function versionsRoutes (fastify: FastifyInstance, options:
       summary: 'Read one version, as the latest read answers it',
       tags: ['history'],
       params: VersionParams,
-      response: versionViewResponses(400, 401, 404, 410)
+      response: versionViewResponses(400, 401, 404, 410, 429, 500, 503)
     }
   }, async (request, reply) => {
     const version = await requireVersion(fastify.store, request.params.id, 'params.id')

@@ -37,7 +37,7 @@ t.test('GET /docs/json is a valid OpenAPI 3 document with every route of the con
 
   const versions = document.paths['/api/claude/console-usage/versions']?.get
   t.same(versions?.parameters?.map((parameter) => parameter.name).sort(), ['cursor', 'from', 'limit', 'order', 'to'], 'query parameters are documented')
-  t.same(Object.keys(versions?.responses ?? {}).sort(), ['200', '400', '401'])
+  t.same(Object.keys(versions?.responses ?? {}).sort(), ['200', '400', '401', '429', '500'])
   const byId = document.paths['/api/claude/console-usage/versions/{id}']?.get
   t.ok(byId?.responses['410'], 'the 410 of a pruned version is documented')
   t.notOk(document.paths['/docs/json'], 'the documentation routes themselves are not listed')

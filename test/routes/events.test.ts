@@ -116,8 +116,8 @@ t.test('with a read key, the stream needs it', async (t) => {
   t.equal(refused.status, 401)
   t.match(await refused.json(), { success: false, errorCode: 'AUTH_MISSING' })
   for (const key of ['reader', WRITE_KEY]) {
+    // Left open: closing the app ends it. (fetch, aborted, leaves a spare socket that delays the close.)
     const stream = await connect(url, { 'x-api-key': key })
     t.equal(stream.status, 200)
-    stream.close()
   }
 })
