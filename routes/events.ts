@@ -55,6 +55,11 @@ export default async function eventsRoutes (fastify: FastifyInstance, options: E
       // Proxies such as nginx would otherwise buffer the stream.
       'x-accel-buffering': 'no'
     })
+    // HEAD (which Fastify adds for every GET) gets the headers of a stream, and no stream.
+    if (request.method === 'HEAD') {
+      response.end()
+      return
+    }
     const feed = openVersionFeed({
       store: fastify.store,
       lastEventId: request.headers['last-event-id'],

@@ -109,6 +109,14 @@ t.test('closing the server ends open streams instead of waiting on them', async 
   for (const stream of streams) t.equal(await stream.ended(), true, 'the client sees the stream end')
 })
 
+t.test('HEAD answers the headers of a stream, and ends', async (t) => {
+  const app = await build(t)
+  const res = await app.inject({ method: 'HEAD', url: '/api/claude/console-usage/events' })
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /^text\/event-stream/)
+  t.equal(res.body, '')
+})
+
 t.test('with a read key, the stream needs it', async (t) => {
   const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'reader' } })
   const url = await listening(app)
