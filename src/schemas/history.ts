@@ -29,7 +29,7 @@ export const VersionsQuery = Type.Object({
   ...ReceiptBounds,
   // No schema default: a default would contradict the order an asc cursor carries.
   order: Type.Optional(Type.Union([Type.Literal('desc'), Type.Literal('asc')], { description: 'by receipt: desc (newest first, the default) or asc' }))
-}, { additionalProperties: false })
+}, { description: 'other parameters (cache busters) are ignored, as by the latest read' })
 export type VersionsQuery = Static<typeof VersionsQuery>
 
 export const VersionSummary = Type.Object({
@@ -51,7 +51,7 @@ export type VersionParams = Static<typeof VersionParams>
 export const DiffQuery = Type.Object({
   from: VersionId,
   to: VersionId
-}, { additionalProperties: false })
+})
 export type DiffQuery = Static<typeof DiffQuery>
 
 export const PatchOperation = Type.Object({
@@ -79,7 +79,7 @@ export const SeriesQuery = Type.Object({
   }),
   ...ReceiptBounds,
   points: Type.Integer({ minimum: 1, maximum: 10_000, default: 200, description: 'the most buckets to return' })
-}, { additionalProperties: false })
+})
 export type SeriesQuery = Static<typeof SeriesQuery>
 
 export const Series = Type.Object({

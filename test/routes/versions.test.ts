@@ -122,6 +122,7 @@ t.test('limit, order, from and to are checked', async (t) => {
   const reversed = await app.inject({ method: 'GET', url: URL, query: { from: '2026-03-02T00:00:00Z', to: '2026-03-01T00:00:00Z' } })
   t.equal(reversed.statusCode, 400)
   t.equal((await app.inject({ method: 'GET', url: URL, query: { limit: '1000' } })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: URL, query: { _: '1700000000000' } })).statusCode, 200, 'a cache buster is ignored')
 })
 
 t.test('a cursor that was changed, or reused with another query, is refused', async (t) => {
