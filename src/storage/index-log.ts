@@ -3,7 +3,8 @@
 // version files are the truth, the start checks the log against them, and a lost or torn log only
 // costs a slower start. Appends are not fsynced for the same reason.
 import { closeSync, openSync, readSync } from 'node:fs'
-import { open, rename, type FileHandle } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
+import { Writer } from 'steno'
 import type { VersionMeta } from './types.js'
 
 type IndexRecord = { add: VersionMeta } | { del: string[] }
@@ -76,11 +77,14 @@ export class IndexLog {
   /** Appends and rewrites run one after another, in the order they were asked for. */
   #queue: Promise<void> = Promise.resolve()
   readonly #onError: (error: unknown) => void
+  /** Compaction replaces the whole log atomically; being derived, it needs no fsync: steno's case. */
+  readonly #rewriter: Writer
 
   constructor (path: string, lines: number, onError: (error: unknown) => void) {
     this.#path = path
     this.#lines = lines
     this.#onError = onError
+    this.#rewriter = new Writer(path)
   }
 
   get lines (): number {
@@ -99,9 +103,7 @@ export class IndexLog {
   compact (versions: readonly VersionMeta[]): Promise<void> {
     return this.#enqueue(async () => {
       await this.#closeHandle()
-      const temp = `${this.#path}.tmp`
-      await writeWhole(temp, toLines(versions.map((add) => ({ add }))))
-      await rename(temp, this.#path)
+      await this.#rewriter.write(toLines(versions.map((add) => ({ add }))))
       this.#lines = versions.length
     })
   }
@@ -133,11 +135,3 @@ export class IndexLog {
   }
 }
 
-async function writeWhole (path: string, text: string): Promise<void> {
-  const handle = await open(path, 'w')
-  try {
-    await handle.writeFile(text, 'utf8')
-  } finally {
-    await handle.close()
-  }
-}
