@@ -3,6 +3,7 @@
 // routes that use it. Tests register this same plugin, so they exercise the product's composition.
 import type { FastifyInstance } from 'fastify'
 import env from '../plugins/env.js'
+import drain from '../plugins/drain.js'
 import validation from '../plugins/validation.js'
 import sensible from '../plugins/sensible.js'
 import requestId from '../plugins/request-id.js'
@@ -31,6 +32,8 @@ export interface AppOptions {
 
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
   await fastify.register(env, options.env === undefined ? {} : { env: options.env })
+  // Its hooks must see every request, so it comes before anything that may answer one.
+  await fastify.register(drain)
   await fastify.register(validation)
   await fastify.register(sensible)
   await fastify.register(requestId)
