@@ -6,7 +6,7 @@
 // Other route plugins protect a route with the decorator:
 //   fastify.post('/cleanup', { onRequest: fastify.requireWriteKey, schema: { response: { ...errorResponses(401, 429) } } }, handler)
 // Reads need nothing: the read-key hook below covers every GET under /api.
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from '../src/api-error.js'
@@ -21,6 +21,8 @@ declare module 'fastify' {
     requireWriteKey: KeyHook
     /** onRequest/preHandler hook: refuses the request unless X-API-Key is the read or the write key (no-op without a read key). */
     requireReadKey: KeyHook
+    /** A secret for `purpose` (e.g. signing cursors) derived from the write key: stable across restarts, never the key itself. */
+    deriveSecret: (purpose: string) => Buffer
   }
 }
 
@@ -75,6 +77,7 @@ async function auth (fastify: FastifyInstance): Promise<void> {
   const requireReadKey: KeyHook = readKeys === null ? async () => {} : requireKey(readKeys, 'read')
   fastify.decorate('requireWriteKey', requireWriteKey)
   fastify.decorate('requireReadKey', requireReadKey)
+  fastify.decorate('deriveSecret', (purpose: string) => createHmac('sha256', key).update(`usage-vault:${purpose}`).digest())
 
   if (readKeys !== null) {
     fastify.addHook('onRequest', async (request, reply) => {

@@ -1,7 +1,6 @@
 // GET /versions: the retained versions, a page at a time, newest first by default; following
 // nextCursor visits each version once even while new ones are stored or old ones pruned.
 // GET /versions/:id: one version, answered exactly like the latest read of section 5.
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { ApiError } from '../src/api-error.js'
@@ -15,7 +14,7 @@ import { replyWithVersion, versionViewResponses } from '../src/version-view.js'
 import type { VersionMeta } from '../src/storage/types.js'
 
 export interface VersionsRoutesOptions {
-  /** Signs cursors. A random one per process: a walk does not survive a restart, and says so (400). */
+  /** Signs cursors; by default a secret derived from the write key, so a walk survives a restart. */
   cursorSecret?: Buffer | string
 }
 
@@ -27,7 +26,7 @@ function badCursor (message: string): ApiError {
 }
 
 export default async function versionsRoutes (fastify: FastifyInstance, options: VersionsRoutesOptions): Promise<void> {
-  const codec = createCursorCodec(options.cursorSecret ?? randomBytes(32))
+  const codec = createCursorCodec(options.cursorSecret ?? fastify.deriveSecret('cursor'))
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
   app.get('/versions', {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, samplePayload, WRITE_KEY } from '../helper.js'
+import { build, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
 
 const BASE = Date.parse('2026-03-01T10:00:00.000Z')
 const MINUTE = 60_000
@@ -191,4 +191,22 @@ t.test('with a read key, listing needs it', async (t) => {
     t.equal((await app.inject({ method: 'GET', url, headers: { 'x-api-key': 'reader' } })).statusCode, 200)
     t.equal((await app.inject({ method: 'GET', url, headers: { 'x-api-key': WRITE_KEY } })).statusCode, 200)
   }
+})
+
+t.test('a cursor outlives a restart of the service on the same folder and key', async (t) => {
+  const dataDir = await tempDir(t)
+  const first = await build(t, { dataDir })
+  const ids = await saveMany(first, 5)
+  const before = await page(first, { limit: 2, order: 'asc' })
+  await first.close()
+
+  const second = await build(t, { dataDir })
+  const after = await page(second, { limit: 10, order: 'asc', cursor: before.nextCursor as string })
+  t.same([...before.items, ...after.items].map((item) => item.id), ids, 'the walk goes on where it stopped')
+  await second.close()
+
+  const rekeyed = await build(t, { dataDir, env: { CLAUDE_SYNC_API_KEY: 'another-write-key-0123' } })
+  const res = await rekeyed.inject({ method: 'GET', url: URL, query: { cursor: before.nextCursor as string, order: 'asc' } })
+  t.equal(res.statusCode, 400, 'a new write key ends old walks')
+  t.equal(res.json().errorCode, 'INVALID_CURSOR')
 })
