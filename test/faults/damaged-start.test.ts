@@ -7,7 +7,7 @@ import { readdir, readFile, rm, stat, writeFile, mkdtemp } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { canonical } from '../../src/storage/payload.js'
-import { consistencyProblems, HISTORY, LATEST, readFolder } from './lib/folder.js'
+import { consistencyProblems, HISTORY, LATEST, settledFolder } from './lib/folder.js'
 import { postSeq, request, USAGE } from './lib/http.js'
 import { missingBuild } from './lib/paths.js'
 import { startService, startWriter } from './lib/processes.js'
@@ -43,7 +43,7 @@ t.test('damaged files at start: the service starts, quarantines, rebuilds and re
 
   const quarantined = await readdir(join(history, '_damaged'))
   t.same(quarantined.sort(), [`${truncated}.json`, `${garbage}.json`, `${emptyNewest}.json`, '_metadata.json'].sort(), 'each moved to _damaged/')
-  const state = await readFolder(dataDir)
+  const state = await settledFolder(dataDir)
   t.same(consistencyProblems(state, { damagedExpected: true }), [], 'statistics and latest file rebuilt from the intact versions')
   t.same(state.ids, ids.filter((id) => ![truncated, garbage, emptyNewest].includes(id)), 'the intact versions stay')
 
@@ -71,6 +71,6 @@ t.test('a version damaged behind the index is caught on read, moved aside, and n
   t.equal(health.body?.status, 'degraded', 'health degraded')
   t.equal((health.body?.storage as { damaged?: number }).damaged, 1, 'one damaged file reported')
   t.same(await readdir(join(dataDir, HISTORY, '_damaged')), [`${oldest}.json`], 'moved to _damaged/')
-  t.same(consistencyProblems(await readFolder(dataDir), { damagedExpected: true }), [], 'statistics follow')
+  t.same(consistencyProblems(await settledFolder(dataDir), { damagedExpected: true }), [], 'statistics follow')
   t.equal((await request(service, `${USAGE}/versions`)).body?.total, 2, 'no longer listed')
 })

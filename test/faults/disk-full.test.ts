@@ -2,14 +2,13 @@
 // full a POST answers 507 STORAGE_FULL, no partial file is left, reads go on being served, and
 // writes work again as soon as space is freed, without a restart.
 import t from 'tap'
-import { readdir, rm, writeFile } from 'node:fs/promises'
+import { readdir, rm, statfs, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { consistencyProblems, readFolder, type Ack } from './lib/folder.js'
+import { ackProblems, consistencyProblems, settledFolder, type Ack } from './lib/folder.js'
 import { errorCode, request, postSeq, USAGE } from './lib/http.js'
 import { mountMissing, mountTmpfs } from './lib/mounts.js'
 import { missingBuild } from './lib/paths.js'
 import { startService } from './lib/processes.js'
-import { ackProblems } from './lib/folder.js'
 
 const skip = missingBuild() ?? mountMissing()
 
@@ -33,7 +32,7 @@ t.test('a full disk answers 507, stores nothing partial, keeps serving reads and
   let fulls = 0
   for (const leave of [24, 12, 4]) {
     await rm(filler, { force: true })
-    const stats = await import('node:fs/promises').then(({ statfs }) => statfs(mount.path))
+    const stats = await statfs(mount.path)
     const free = stats.bavail * stats.bsize
     await writeFile(filler, Buffer.alloc(Math.max(0, free - leave * 4096)))
     let answer
@@ -47,7 +46,7 @@ t.test('a full disk answers 507, stores nothing partial, keeps serving reads and
     t.equal(answer !== undefined && errorCode(answer), 'STORAGE_FULL', 'error code STORAGE_FULL')
     if (answer?.status === 507) fulls++
 
-    const state = await readFolder(dataDir)
+    const state = await settledFolder(dataDir)
     t.same(consistencyProblems(state), [], 'no partial file, no leftover, statistics equal to the folder')
     t.same(ackProblems(state, acks), [], 'every version answered 200 is on disk, intact')
     const read = await request(service, USAGE)
@@ -63,7 +62,7 @@ t.test('a full disk answers 507, stores nothing partial, keeps serving reads and
   t.equal(after.answer.status, 200, 'writes work again once space is freed')
   t.equal(await service.pid(), pid, 'without a restart')
   if (after.ack !== null) acks.push(after.ack)
-  const state = await readFolder(dataDir)
+  const state = await settledFolder(dataDir)
   t.same(consistencyProblems(state), [], 'the folder agrees with itself afterwards')
   t.same(ackProblems(state, acks), [], 'and holds every version answered 200')
   t.same((await readdir(join(dataDir, 'console-usage-history'))).filter((name) => name.startsWith('.tmp-')), [], 'no temporary file left')

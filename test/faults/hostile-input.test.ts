@@ -6,7 +6,7 @@ import { readFile, rm, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { hostileCorpus, type HostileRequest } from './lib/corpus.js'
-import { HISTORY, readFolder } from './lib/folder.js'
+import { HISTORY, readFolder, settledFolder } from './lib/folder.js'
 import { postSeq, request, USAGE } from './lib/http.js'
 import { missingBuild } from './lib/paths.js'
 import { startService, type Service } from './lib/processes.js'
@@ -47,9 +47,8 @@ t.test('thousands of bad requests: no 5xx, nothing stored, alive, memory flat', 
   const pid = await service.pid()
   for (let seq = 0; seq < 3; seq++) t.equal((await postSeq(service, seq)).answer.status, 200, 'a version to read')
   // The clean-up each stored write sets off runs after its answer; let the last one finish.
-  await new Promise((resolve) => setTimeout(resolve, 500))
+  const idsBefore = (await settledFolder(dataDir)).ids
   const metadataBefore = await readFile(join(dataDir, HISTORY, '_metadata.json'), 'utf8')
-  const idsBefore = (await readFolder(dataDir)).ids
 
   const corpus = hostileCorpus()
   t.ok(corpus.length >= 1500, `${corpus.length} requests in the corpus`)

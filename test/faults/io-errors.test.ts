@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { attachStrace } from './lib/attach.js'
-import { ackProblems, consistencyProblems, readFolder, type Ack } from './lib/folder.js'
+import { ackProblems, consistencyProblems, settledFolder, type Ack } from './lib/folder.js'
 import { errorCode, postSeq, request, USAGE, type Answer } from './lib/http.js'
 import { missingBuild } from './lib/paths.js'
 import { startService, type Service } from './lib/processes.js'
@@ -62,7 +62,7 @@ for (const syscall of ['fsync', 'rename']) {
       t.ok(faulted.injected !== undefined, `${syscall} #${k} failed with EIO`)
       const where = `${syscall} #${k} (${fdPath(faulted.injected as Call) ?? faulted.injected?.args ?? '?'})`
       if (faulted.ack !== null) acks.push(faulted.ack)
-      const state = await readFolder(dataDir)
+      const state = await settledFolder(dataDir)
       if (faulted.beforeAnswer) {
         beforeAnswer++
         if (syscall === 'fsync' || faulted.answer.status !== 200) {
@@ -82,7 +82,7 @@ for (const syscall of ['fsync', 'rename']) {
       if (next.ack !== null) acks.push(next.ack)
     }
     t.ok(beforeAnswer >= 2, `${beforeAnswer} of the ${syscall} calls before the answer were failed`)
-    const state = await readFolder(dataDir)
+    const state = await settledFolder(dataDir)
     t.same(ackProblems(state, acks), [], 'every acknowledged version is on disk')
     t.same(consistencyProblems(state), [], 'the folder agrees with itself')
     const listed = await request(service, `${USAGE}/versions?limit=1000`)

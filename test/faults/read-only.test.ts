@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { consistencyProblems, readFolder, type Ack } from './lib/folder.js'
+import { consistencyProblems, settledFolder, type Ack } from './lib/folder.js'
 import { errorCode, postSeq, request, USAGE } from './lib/http.js'
 import { mountMissing, readOnlyOverlay } from './lib/mounts.js'
 import { missingBuild } from './lib/paths.js'
@@ -29,7 +29,7 @@ async function checkRefusesWrites (t: Test, service: Service, acks: Ack[], seq: 
   t.equal(health.status, 503, '/health answers 503')
   t.equal(health.body?.status, 'unhealthy', 'status unhealthy')
   t.equal((health.body?.storage as { writable?: boolean } | undefined)?.writable, false, 'storage.writable is false')
-  t.equal((await readFolder(dataDir)).ids.length, acks.length, 'no version file was added')
+  t.equal((await settledFolder(dataDir)).ids.length, acks.length, 'no version file was added')
 }
 
 async function checkRecovered (t: Test, service: Service, acks: Ack[], seq: number, dataDir: string, pid: number): Promise<void> {
@@ -39,7 +39,7 @@ async function checkRecovered (t: Test, service: Service, acks: Ack[], seq: numb
   t.equal(await service.pid(), pid, 'without a restart')
   const health = await request(service, '/health')
   t.equal(health.status, 200, '/health answers 200 again')
-  t.same(consistencyProblems(await readFolder(dataDir)), [], 'the folder agrees with itself')
+  t.same(consistencyProblems(await settledFolder(dataDir)), [], 'the folder agrees with itself')
 }
 
 t.test('a read-only remount of the data folder', { skip: skip ?? mountMissing() ?? false }, async (t) => {

@@ -136,3 +136,19 @@ export function ackProblems (state: FolderState, acks: readonly Ack[], maxVersio
   }
   return problems
 }
+
+/**
+ * The folder once the work a write set off after its answer (the clean-up) is done: read until two
+ * reads 50 ms apart agree and no temporary file is left, for at most `timeoutMs`.
+ */
+export async function settledFolder (dataDir: string, timeoutMs = 3000): Promise<FolderState> {
+  const deadline = Date.now() + timeoutMs
+  const print = (state: FolderState): string => JSON.stringify([state.ids, state.metadata, state.latest, state.leftovers])
+  let last = await readFolder(dataDir)
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const next = await readFolder(dataDir)
+    if ((print(next) === print(last) && next.leftovers.length === 0) || Date.now() > deadline) return next
+    last = next
+  }
+}
