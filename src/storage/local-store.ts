@@ -389,13 +389,23 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   // ---- health and close -----------------------------------------------------------------------
 
-  const health = async (): Promise<StorageHealth> => {
-    let writable = !readOnly && !closing && lock !== null && await lock.isHeld().catch(() => false)
-    if (writable) {
+  /**
+   * Concurrent health checks share one probe: each writing and unlinking the same probe file, one
+   * would unlink the other's and report a writable folder as unwritable.
+   */
+  let probing: Promise<boolean> | null = null
+  const probeWritable = (): Promise<boolean> => {
+    probing ??= (async () => {
       // Named as a leftover (`.<name>.tmp`), so a crash in between leaves nothing the next start keeps.
       const probe = join(layout.historyDir, `.probe-${process.pid}.tmp`)
-      writable = await writeFile(probe, 'probe').then(() => unlink(probe)).then(() => true, () => false)
-    }
+      return await writeFile(probe, 'probe').then(() => unlink(probe)).then(() => true, () => false)
+    })().finally(() => { probing = null })
+    return probing
+  }
+
+  const health = async (): Promise<StorageHealth> => {
+    let writable = !readOnly && !closing && lock !== null && await lock.isHeld().catch(() => false)
+    if (writable) writable = await probeWritable()
     return { writable, damaged: damaged.length }
   }
 
