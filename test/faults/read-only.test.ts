@@ -52,6 +52,9 @@ t.test('a read-only remount of the data folder', { skip: skip ?? mountMissing() 
   const first = await postSeq(service, 0)
   if (first.ack !== null) acks.push(first.ack)
   t.equal(first.answer.status, 200, 'a write while the folder is writable')
+  // Health checks from several checkers at once must not trip over one another.
+  const checks = await Promise.all(Array.from({ length: 20 }, async () => await request(service, '/health')))
+  t.same(checks.map((check) => check.status), checks.map(() => 200), '20 concurrent /health on a writable folder: all 200')
 
   const overlay = readOnlyOverlay(dataDir)
   t.teardown(() => overlay.readWrite())
