@@ -31,11 +31,13 @@ t.test('import from a file, from stdin and from a folder keeps ids and times; ag
   const exportFile = join(await tempDir(t), 'backup.ndjson')
   await writeFile(exportFile, exported)
 
-  for (const [how, args, input] of [
+  const sources = [
     ['file', [exportFile], undefined],
     ['stdin', ['-'], exported],
     ['folder', [source], undefined]
-  ] as const) {
+  ] as const
+  // Each into a folder of its own, at the same time: they share only the (read) source.
+  await Promise.all(sources.map(async ([how, args, input]) => {
     const target = await tempDir(t)
     const first = await runCli(['import', ...args, '--data-dir', target], input === undefined ? {} : { input })
     t.equal(first.code, 0, `${how}: ${first.stderr}`)
@@ -44,7 +46,7 @@ t.test('import from a file, from stdin and from a folder keeps ids and times; ag
     const again = await runCli(['import', ...args, '--data-dir', target], input === undefined ? {} : { input })
     t.same(JSON.parse(again.stdout), { imported: 0, skipped: 30 }, `${how}: a second import skips every version`)
     t.equal((await runCli(['verify', '--data-dir', target])).code, 0, `${how}: the copy verifies`)
-  }
+  }))
 })
 
 t.test('the earlier server\'s folder imports as it is, its id and time kept', async (t) => {

@@ -9,11 +9,11 @@ t.test('--help works on the program and on every command, with status 0', async 
   const top = await runCli(['--help'])
   t.equal(top.code, 0)
   for (const command of COMMANDS) t.match(top.stdout, new RegExp(`\\n\\s+${command}\\b`), `lists ${command}`)
-  for (const command of COMMANDS) {
-    const help = await runCli([command, '--help'])
-    t.equal(help.code, 0, `${command} --help`)
-    t.match(help.stdout, new RegExp(`^Usage: usage-vault ${command}`), `${command} --help describes it`)
-  }
+  const helps = await Promise.all(COMMANDS.map(async (command) => await runCli([command, '--help'])))
+  COMMANDS.forEach((command, index) => {
+    t.equal(helps[index]?.code, 0, `${command} --help`)
+    t.match(helps[index]?.stdout, new RegExp(`^Usage: usage-vault ${command}`), `${command} --help describes it`)
+  })
 })
 
 t.test('usage errors exit 2', async (t) => {
@@ -25,11 +25,11 @@ t.test('usage errors exit 2', async (t) => {
     [['push'], /missing required argument 'file'/],
     [['export', 'extra'], /too many arguments/]
   ]
-  for (const [args, message] of cases) {
-    const result = await runCli(args)
-    t.equal(result.code, 2, `usage-vault ${args.join(' ')}: status 2 (${result.stderr})`)
-    t.match(result.stderr, message)
-  }
+  const results = await Promise.all(cases.map(async ([args]) => await runCli(args)))
+  cases.forEach(([args, message], index) => {
+    t.equal(results[index]?.code, 2, `usage-vault ${args.join(' ')}: status 2 (${results[index]?.stderr ?? ''})`)
+    t.match(results[index]?.stderr, message)
+  })
 })
 
 t.test('a bad configuration variable is a usage error that names it', async (t) => {

@@ -72,7 +72,7 @@ export function startProcess (t: Test, args: string[], env: NodeJS.ProcessEnv, c
       await exited
     }
   })
-  const waitForLine = async (pattern: RegExp, timeoutMs = 15_000): Promise<string> => {
+  const waitForLine = async (pattern: RegExp, timeoutMs = 30_000): Promise<string> => {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const found = lines.find((line) => pattern.test(line))
