@@ -163,6 +163,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
       for (const save of batch) save.reject(error)
       return
     }
+    lastCleanupUnwritten = false
     for (const meta of metas) byId.set(meta.id, meta)
     versions.push(...metas)
     bytes += metas.reduce((sum, meta) => sum + meta.size, 0)
@@ -292,13 +293,22 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   // ---- retention ------------------------------------------------------------------------------
 
+  /** A clean-up that deleted nothing moved `lastCleanup` in memory only; the next commit, or close, writes it. */
+  let lastCleanupUnwritten = false
+
   const runCleanup = async (): Promise<CleanupResult> => {
     const started = performance.now()
     const removed = await exclusively(async () => {
       const now = clock()
       const gone = forget(new Set(expiredVersions(versions, now, retention)))
-      // Written even when nothing goes: `lastCleanup` would otherwise fall back at the next start.
       const next = withVersions({ ...statistics, lastCleanup: iso(now) }, versions, { deleted: gone.length })
+      if (gone.length === 0) {
+        // Only `lastCleanup` moved. It reaches the disk with the next commit's statistics, or at close,
+        // rather than as a write of its own after every stored write; a crash loses only that time.
+        statistics = next
+        lastCleanupUnwritten = true
+        return gone
+      }
       try {
         // The statistics reach the disk before any file goes: a crash then leaves an orphan file,
         // which the next start counts, never a count that is short.
@@ -311,6 +321,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
         throw storageFailure(error, 'record the clean-up')
       }
       statistics = next
+      lastCleanupUnwritten = false
       return gone
     })
     await Promise.all(removed.map((meta) => unlink(layout.versionFile(meta.id)).catch((error: NodeJS.ErrnoException) => {
@@ -415,6 +426,12 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     await Promise.allSettled(unanswered)
     await exclusively(async () => {})
     await Promise.allSettled([cleanupRunning, cleanupQueued])
+    if (lastCleanupUnwritten) {
+      await exclusively(async () => {
+        await writeMetadata(statistics)
+        await syncDirectory(layout.historyDir)
+      }).catch((error: unknown) => { log.warn({ err: error }, 'could not record the last clean-up time at close') })
+    }
     await indexLog.close()
     listeners.clear()
     await lock?.release()
