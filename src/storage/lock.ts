@@ -1,9 +1,11 @@
 // The exclusive lock on a data folder: a `.lock` file created with O_EXCL that names its holder. A
 // lock whose holder is gone (killed with -9, or a pid now used by another program) is stale and is
-// taken over, so a crash never blocks the next start.
+// taken over, so a crash never blocks the next start. A holder on another host (a new container on
+// the same volume, a folder on a shared disk) cannot be asked by pid: the holder touches the lock
+// every few seconds instead, and a foreign lock left untouched for longer than that is stale.
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { LockHeldError, type LockHolder } from './errors.js'
@@ -24,8 +26,12 @@ function processStartTime (pid: number): string | null {
   }
 }
 
-function isAlive (path: string, holder: LockHolder): boolean {
-  if (holder.hostname !== hostname()) return true // cannot tell: a lock of another host is respected
+/** How often a holder touches its lock file, and how long a foreign holder may go without it. */
+export const LOCK_HEARTBEAT_MS = 5_000
+export const FOREIGN_LOCK_STALE_MS = 30_000
+
+function isAlive (path: string, holder: LockHolder, touchedMs: number): boolean {
+  if (holder.hostname !== hostname()) return Date.now() - touchedMs <= FOREIGN_LOCK_STALE_MS
   // Our own pid but not our lock: an earlier life of this pid (a container restarted as pid 1).
   if (holder.pid === process.pid) return heldHere.has(path)
   try {
@@ -64,9 +70,9 @@ async function createLockFile (path: string, me: LockHolder): Promise<void> {
 
 /** A lock file that cannot be read is being written this instant, unless it is older than that. */
 async function isStale (path: string, holder: LockHolder | null): Promise<boolean> {
-  if (holder !== null) return !isAlive(path, holder)
-  const written = await stat(path).then((info) => info.mtimeMs, () => Date.now())
-  return Date.now() - written > UNREADABLE_LOCK_GRACE_MS
+  const touched = await stat(path).then((info) => info.mtimeMs, () => Date.now())
+  if (holder !== null) return !isAlive(path, holder, touched)
+  return Date.now() - touched > UNREADABLE_LOCK_GRACE_MS
 }
 
 const UNREADABLE_LOCK_GRACE_MS = 2000
@@ -94,11 +100,19 @@ export async function acquireLock (dir: string): Promise<FolderLock> {
       await rename(path, aside).then(() => unlink(aside), () => {})
     }
   }
+  const isHeld = async (): Promise<boolean> => (await readHolder(path))?.token === me.token
+  const heartbeat = setInterval(() => {
+    void isHeld().then((held) => {
+      if (held) return utimes(path, new Date(), new Date())
+    }).catch(() => {})
+  }, LOCK_HEARTBEAT_MS)
+  heartbeat.unref()
   return {
     path,
-    isHeld: async () => (await readHolder(path))?.token === me.token,
+    isHeld,
     release: async () => {
-      if ((await readHolder(path))?.token === me.token) await unlink(path)
+      clearInterval(heartbeat)
+      if (await isHeld()) await unlink(path)
       heldHere.delete(path)
     }
   }
