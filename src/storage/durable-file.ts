@@ -2,11 +2,12 @@
 // renamed to its final name, so a crash never leaves a half-written file under that name, and once
 // the rename is durable the content is too. The directory's own fsync (which makes the rename
 // durable) is left to the caller, so that many renames can share one.
-import { open, rename, unlink } from 'node:fs/promises'
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { constants } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
-async function writeSyncRename (tempPath: string, finalPath: string, data: string, flags: string, mtime?: Date): Promise<void> {
+/** Writes `data` to `tempPath` and fsyncs it; on failure the temporary file is removed. */
+async function writeSynced (tempPath: string, data: string, flags: string, mtime?: Date): Promise<void> {
   try {
     const file = await open(tempPath, flags, 0o644)
     try {
@@ -16,11 +17,24 @@ async function writeSyncRename (tempPath: string, finalPath: string, data: strin
     } finally {
       await file.close()
     }
+  } catch (error) {
+    await unlink(tempPath).catch(() => {})
+    throw error
+  }
+}
+
+async function renameOrRemove (tempPath: string, finalPath: string): Promise<void> {
+  try {
     await rename(tempPath, finalPath)
   } catch (error) {
     await unlink(tempPath).catch(() => {})
     throw error
   }
+}
+
+async function writeSyncRename (tempPath: string, finalPath: string, data: string, flags: string, mtime?: Date): Promise<void> {
+  await writeSynced(tempPath, data, flags, mtime)
+  await renameOrRemove(tempPath, finalPath)
 }
 
 /**
@@ -43,6 +57,27 @@ export async function replaceFileDurably (path: string, data: string): Promise<v
   await writeSyncRename(replacementTempFile(path), path, data, 'w')
 }
 
+/** A replacement whose new content is durable under the temporary name, not yet in place. */
+export interface PreparedReplacement {
+  /** Renames the new content into place (the directory's fsync is still the caller's). */
+  install: () => Promise<void>
+  /** Gives the replacement up: removes the temporary file. */
+  discard: () => Promise<void>
+}
+
+/**
+ * `replaceFileDurably` in two halves, for a caller that must wait for other files before the new
+ * content may take the name: the write and the fsync can run alongside that wait.
+ */
+export async function prepareReplacement (path: string, data: string): Promise<PreparedReplacement> {
+  const temp = replacementTempFile(path)
+  await writeSynced(temp, data, 'w')
+  return {
+    install: () => renameOrRemove(temp, path),
+    discard: () => unlink(temp).catch(() => {})
+  }
+}
+
 /** Makes the entries of a directory (renames, new names, unlinks) durable. */
 export async function syncDirectory (dir: string): Promise<void> {
   const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY)
@@ -50,5 +85,35 @@ export async function syncDirectory (dir: string): Promise<void> {
     await handle.sync()
   } finally {
     await handle.close()
+  }
+}
+
+/**
+ * A directory kept open for its fsyncs: one call per fsync instead of open, fsync and close, which
+ * matters on the path of every commit. After a failure the handle is dropped and the next fsync
+ * opens the directory again, as `syncDirectory` would.
+ */
+export class HeldDirectory {
+  readonly #path: string
+  #handle: Promise<FileHandle> | null = null
+
+  constructor (path: string) {
+    this.#path = path
+  }
+
+  async sync (): Promise<void> {
+    this.#handle ??= open(this.#path, constants.O_RDONLY | constants.O_DIRECTORY)
+    try {
+      await (await this.#handle).sync()
+    } catch (error) {
+      await this.close()
+      throw error
+    }
+  }
+
+  async close (): Promise<void> {
+    const handle = this.#handle
+    this.#handle = null
+    await (await handle?.catch(() => null))?.close().catch(() => {})
   }
 }

@@ -1,10 +1,12 @@
 // The local-folder store: each version a JSON file in `console-usage-history/`, written durably,
-// with group commit. Many saves write and fsync their own files in parallel; the renamed ones are
-// then committed together, in id order, by one pass that writes the statistics and the latest file
-// and fsyncs the directories once. A save is answered when the pass that holds it has finished.
+// with group commit. Many saves write and fsync their own files in parallel; the saves not yet
+// committed are then committed together, in id order, by one pass that writes and fsyncs the
+// statistics and the latest file while their version files finish, renames them into place once
+// every version file has its name, and fsyncs the directories once. A save is answered when the
+// pass that holds it has finished.
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { replaceFileDurably, syncDirectory, writeFileDurably } from './durable-file.js'
+import { HeldDirectory, prepareReplacement, replaceFileDurably, syncDirectory, writeFileDurably, type PreparedReplacement } from './durable-file.js'
 import { StorageError, storageFailure } from './errors.js'
 import { IdClock, isVersionId } from './ids.js'
 import { IndexLog } from './index-log.js'
@@ -38,7 +40,12 @@ interface PendingSave {
   resolve: (meta: VersionMeta) => void
   reject: (error: unknown) => void
   done: Promise<VersionMeta>
+  /** Settles (never rejects) once the version file is renamed into place or has failed. */
+  written: Promise<void>
 }
+
+/** The statistics and the latest file of a commit, fsynced under their temporary names, or why not. */
+type PreparedDerived = { ready: PreparedReplacement[] } | { error: unknown }
 
 /** The payload the next duplicate is compared with: the newest one accepted, stored or not yet. */
 interface Tail {
@@ -118,6 +125,8 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     log.warn({ err: error }, 'index append failed; the next start rebuilds it from the version files')
   })
   const exclusively = serialQueue()
+  const historyDirectory = new HeldDirectory(layout.historyDir)
+  const dataDirectory = new HeldDirectory(layout.dataDir)
 
   const committedTail = (): Tail | null => latest === null
     ? null
@@ -147,20 +156,54 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
   }
 
-  /** Commits a batch of renamed version files; any failure takes them back out, unacknowledged. */
+  /** Writes and fsyncs both derived files under their temporary names; never rejects. */
+  const prepareDerived = async (next: Statistics, newest: StoredVersion): Promise<PreparedDerived> => {
+    const outcomes = await Promise.allSettled([
+      prepareReplacement(layout.metadataFile, statisticsText(next)),
+      prepareReplacement(layout.latestFile, serialize(newest.payload))
+    ])
+    const ready = outcomes.flatMap((outcome) => outcome.status === 'fulfilled' ? [outcome.value] : [])
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
+    if (failed === undefined) return { ready }
+    await Promise.all(ready.map((replacement) => replacement.discard()))
+    return { error: failed.reason }
+  }
+
+  const planCommit = (saves: PendingSave[]): { saves: PendingSave[], metas: VersionMeta[], newest: StoredVersion, next: Statistics } => {
+    const metas = saves.map((save) => describeVersion(save.id, save.receivedAt, save.text, save.payload))
+    const newest: StoredVersion = { meta: metas[metas.length - 1] as VersionMeta, payload: (saves[saves.length - 1] as PendingSave).payload }
+    return { saves, metas, newest, next: withAdded(statistics, versions, metas) }
+  }
+
+  /** Commits a batch of saves whose files may still be writing; any failure takes them back out, unacknowledged. */
   const commit = (batch: PendingSave[]): Promise<void> => exclusively(async () => {
-    const metas = batch.map((save) => describeVersion(save.id, save.receivedAt, save.text, save.payload))
-    const last = batch[batch.length - 1] as PendingSave
-    const newest: StoredVersion = { meta: metas[metas.length - 1] as VersionMeta, payload: last.payload }
-    const next = withAdded(statistics, versions, metas)
+    let plan = planCommit(batch)
+    // The derived files are written and fsynced while the version files still are, so a lone save
+    // waits for about one file fsync and one directory fsync, as a plain durable write does.
+    let prepared = prepareDerived(plan.next, plan.newest)
+    await Promise.all(batch.map((save) => save.written))
+    const stored = batch.filter((save) => save.state === 'renamed')
+    if (stored.length < batch.length) {
+      // Some version files failed (and were answered so): the derived files must not count them.
+      const outcome = await prepared
+      if ('ready' in outcome) await Promise.all(outcome.ready.map((replacement) => replacement.discard()))
+      if (stored.length === 0) return
+      plan = planCommit(stored)
+      prepared = prepareDerived(plan.next, plan.newest)
+    }
+    const { saves, metas, newest, next } = plan
     try {
-      await writeDerivedFiles(next, newest)
-      await Promise.all([syncDirectory(layout.historyDir), syncDirectory(layout.dataDir)])
+      const outcome = await prepared
+      if ('error' in outcome) throw outcome.error
+      // Only now that every version file they count has its name do the derived files take theirs.
+      const installed = await Promise.allSettled(outcome.ready.map((replacement) => replacement.install()))
+      for (const result of installed) if (result.status === 'rejected') throw result.reason
+      await Promise.all([historyDirectory.sync(), dataDirectory.sync()])
     } catch (error) {
-      await Promise.all(batch.map((save) => unlink(layout.versionFile(save.id)).catch(() => {})))
+      await Promise.all(saves.map((save) => unlink(layout.versionFile(save.id)).catch(() => {})))
       await writeDerivedFiles(statistics, latest).catch(() => {})
       await syncDirectory(layout.historyDir).catch(() => {})
-      for (const save of batch) save.reject(error)
+      for (const save of saves) save.reject(error)
       return
     }
     lastCleanupUnwritten = false
@@ -170,9 +213,9 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     statistics = next
     latest = newest
     indexLog.added(metas)
-    batch.forEach((save, index) => save.resolve(metas[index] as VersionMeta))
+    saves.forEach((save, index) => save.resolve(metas[index] as VersionMeta))
     metas.forEach((meta, index) => {
-      const version = { meta, payload: (batch[index] as PendingSave).payload }
+      const version = { meta, payload: (saves[index] as PendingSave).payload }
       for (const listener of listeners) {
         // A listener's failure is its own: the versions are stored and answered, and the others still hear.
         try {
@@ -184,15 +227,10 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     })
   })
 
-  /** Commits the renamed saves at the head of the queue; ids are committed in order. */
+  /** Commits every save not yet committed, written or still writing, one batch at a time, in id order. */
   const pump = (): void => {
-    if (committing) return
-    const batch: PendingSave[] = []
-    while (inflight[0] !== undefined && inflight[0].state !== 'writing') {
-      const save = inflight.shift() as PendingSave
-      if (save.state === 'renamed') batch.push(save)
-    }
-    if (batch.length === 0) return
+    if (committing || inflight.length === 0) return
+    const batch = inflight.splice(0)
     committing = true
     void commit(batch).finally(() => {
       committing = false
@@ -216,19 +254,27 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     let resolve!: (meta: VersionMeta) => void
     let reject!: (error: unknown) => void
     const done = new Promise<VersionMeta>((res, rej) => { resolve = res; reject = rej })
-    const pending: PendingSave = { ...receipt, payload, text: serialize(payload), state: 'writing', resolve, reject, done }
+    const text = serialize(payload)
+    const pending: PendingSave = {
+      ...receipt,
+      payload,
+      text,
+      state: 'writing',
+      resolve,
+      reject,
+      done,
+      written: writeFileDurably(layout.versionTempFile(receipt.id), layout.versionFile(receipt.id), text, new Date(receipt.receivedAt))
+        .then(() => { pending.state = 'renamed' }, (error: unknown) => {
+          pending.state = 'failed'
+          reject(error)
+        })
+    }
     inflight.push(pending)
     unanswered.add(done)
     void done.catch(() => {}).finally(() => unanswered.delete(done))
     const ownTail = { key, done }
     tail = ownTail
-
-    writeFileDurably(layout.versionTempFile(pending.id), layout.versionFile(pending.id), pending.text, new Date(pending.receivedAt))
-      .then(() => { pending.state = 'renamed' }, (error: unknown) => {
-        pending.state = 'failed'
-        reject(error)
-      })
-      .finally(pump)
+    pump()
 
     try {
       return { version: await done, duplicate: false }
@@ -432,6 +478,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
         await syncDirectory(layout.historyDir)
       }).catch((error: unknown) => { log.warn({ err: error }, 'could not record the last clean-up time at close') })
     }
+    await Promise.all([historyDirectory.close(), dataDirectory.close()])
     await indexLog.close()
     listeners.clear()
     await lock?.release()
