@@ -5,6 +5,7 @@
 //   BENCH_RUNS=N      runs per figure (default 3; the median is reported)
 //   BENCH_VERSIONS=N  the large folders' size (default 100,000)
 //   BENCH_KEEP=1      keep the temporary folder (its path is printed)
+//   BENCH_ONLY=a,b    only these groups: startup, reads, writes, retained, retention
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { benchRoot, writeFolder } from './folders.js'
@@ -17,6 +18,8 @@ import { durableWriteFigures, retainedWriteFigure } from './write-figures.js'
 
 const runs = Number(process.env.BENCH_RUNS ?? 3)
 const large = Number(process.env.BENCH_VERSIONS ?? 100_000)
+const only = process.env.BENCH_ONLY?.split(',').map((group) => group.trim()) ?? null
+const wanted = (group: string): boolean => only === null || only.includes(group)
 const FEW = 100
 const HOUR_MS = 60 * 60 * 1000
 /** Keeps every version: the start-up and write-p99 folders must stay as generated. */
@@ -35,37 +38,50 @@ async function main (): Promise<void> {
     const few = join(root, 'few')
     const service = join(root, 'service')
     const newestAt = Date.now() - HOUR_MS
-    progress(`writing ${large} versions with the store's index`)
-    await writeFolder(indexed, { versions: large, newestAt, style: 'store' })
-    progress(`writing ${large} versions as the earlier server left them`)
-    await writeFolder(earlier, { versions: large, newestAt, style: 'earlier' })
-    await writeFolder(few, { versions: FEW, newestAt, style: 'store' })
-    await writeFolder(service, { versions: FEW, newestAt, style: 'store' })
-
-    progress('start-up')
-    rows.push(...await startupFigures(indexed, earlier, large, runs))
-
-    const running = await startService({ dataDir: service })
-    try {
-      progress('reads')
-      rows.push(...await readFigures(running, root, { runs, seconds: 5, connections: 50 }))
-      progress('durable writes')
-      rows.push(...await durableWriteFigures(running, service, { runs, seconds: 4, connections: 32, singleWrites: 400 }))
-    } finally {
-      await running.stop()
+    if (wanted('startup') || wanted('retained')) {
+      progress(`writing ${large} versions with the store's index`)
+      await writeFolder(indexed, { versions: large, newestAt, style: 'store' })
+    }
+    if (wanted('startup')) {
+      progress(`writing ${large} versions as the earlier server left them`)
+      await writeFolder(earlier, { versions: large, newestAt, style: 'earlier' })
+      progress('start-up')
+      rows.push(...await startupFigures(indexed, earlier, large, runs))
     }
 
-    progress('write p99 against the number retained')
-    const many = await startService({ dataDir: indexed, ...KEEP_ALL })
-    const some = await startService({ dataDir: few, ...KEEP_ALL })
-    try {
-      rows.push(await retainedWriteFigure(many, some, large, FEW, { runs, writes: 4000, connections: 32 }))
-    } finally {
-      await Promise.all([many.stop(), some.stop()])
+    if (wanted('reads') || wanted('writes')) {
+      await writeFolder(service, { versions: FEW, newestAt, style: 'store' })
+      const running = await startService({ dataDir: service })
+      try {
+        if (wanted('reads')) {
+          progress('reads')
+          rows.push(...await readFigures(running, root, { runs, seconds: 5, connections: 50 }))
+        }
+        if (wanted('writes')) {
+          progress('durable writes')
+          rows.push(...await durableWriteFigures(running, service, { runs, seconds: 4, connections: 32, singleWrites: 400 }))
+        }
+      } finally {
+        await running.stop()
+      }
     }
 
-    progress('reads during a large clean-up')
-    rows.push(await retentionFigure(join(root, 'retention'), { runs, deleted: 10_000, kept: 100, connections: 50, idleSeconds: 2 }))
+    if (wanted('retained')) {
+      progress('write p99 against the number retained')
+      await writeFolder(few, { versions: FEW, newestAt, style: 'store' })
+      const many = await startService({ dataDir: indexed, ...KEEP_ALL })
+      const some = await startService({ dataDir: few, ...KEEP_ALL })
+      try {
+        rows.push(await retainedWriteFigure(many, some, large, FEW, { runs, writes: 4000, connections: 32 }))
+      } finally {
+        await Promise.all([many.stop(), some.stop()])
+      }
+    }
+
+    if (wanted('retention')) {
+      progress('reads during a large clean-up')
+      rows.push(await retentionFigure(join(root, 'retention'), { runs, deleted: 10_000, kept: 100, connections: 50, idleSeconds: 2 }))
+    }
   } finally {
     if (process.env.BENCH_KEEP === '1') progress(`kept ${root}`)
     else await rm(root, { recursive: true, force: true })
