@@ -30,7 +30,7 @@ t.test(`service: ${Math.ceil(rounds / 3)} kill -9 rounds during concurrent POSTs
   const random = seededRandom()
   t.comment(`FAULT_SEED=${random.seed}`)
   const started = Date.now()
-  const report = await serviceCrashRounds(dataDir, random, { rounds: Math.ceil(rounds / 3), maxVersions: 25, concurrency: 16, minDelayMs: 0, maxDelayMs: 600 })
+  const report = await serviceCrashRounds(dataDir, random, { rounds: Math.ceil(rounds / 3), maxVersions: 25, concurrency: 16, minDelayMs: 200, maxDelayMs: 1500 })
   t.same(report.problems, [], 'every round: nothing answered 200 lost, nothing torn, statistics equal to the folder, no leftovers')
   t.comment(`${Math.ceil(rounds / 3)} rounds in ${((Date.now() - started) / 1000).toFixed(0)} s; ${report.acknowledged} POSTs answered 200; ${report.killedMidWrite} kills came with POSTs in flight`)
 })

@@ -31,10 +31,13 @@ export async function checkAfterCrash (dataDir: string, round: number, acks: rea
   const before = await readFolder(dataDir)
   problems.push(...crashProblems(before).map((problem) => `round ${round}, as the crash left it: ${problem}`))
   problems.push(...ackProblems(before, allAcks, maxVersions).map((problem) => `round ${round}, as the crash left it: ${problem}`))
-  const newestAck = acks.reduce((max, ack) => Math.max(max, ack.seq), -1)
-  if (newestAck >= 0 && typeof before.latest === 'object') {
-    const latestSeq = seqOf(before.latest) ?? -1
-    if (latestSeq < newestAck) problems.push(`round ${round}: the latest file holds seq ${latestSeq}, older than the acknowledged ${newestAck}`)
+  // The latest file holds the newest version, at least as new as every acknowledged one. (Ids, not
+  // sequence numbers, give the order: concurrent POSTs need not arrive in the order they were made.)
+  const newestAck = acks.reduce((max, ack) => (ack.id > max ? ack.id : max), '')
+  if (newestAck !== '' && typeof before.latest === 'object') {
+    const latestSeq = seqOf(before.latest)
+    const latestId = [...before.payloads].find(([, payload]) => seqOf(payload) === latestSeq)?.[0] ?? ''
+    if (latestId < newestAck) problems.push(`round ${round}: the latest file holds seq ${String(latestSeq)} (version ${latestId || 'not in the folder'}), older than the acknowledged ${newestAck}`)
   }
   if (typeof before.metadata === 'object' && Number(before.metadata.totalVersionsCreated) < allAcks.length) {
     problems.push(`round ${round}: _metadata.json counts ${String(before.metadata.totalVersionsCreated)} versions created, but ${allAcks.length} were acknowledged`)
