@@ -145,5 +145,3 @@ export function firstWriteOf (calls: readonly Call[], needle: string, target: (c
 export const toStdout = (call: Call): boolean => call.args.startsWith('1<')
 
 export const isUnlink = (call: Call): boolean => call.name === 'unlink' || call.name === 'unlinkat'
-export const isFsyncCall = isFsync
-export const isRenameCall = isRename
