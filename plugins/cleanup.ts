@@ -14,12 +14,15 @@ async function cleanup (fastify: FastifyInstance): Promise<void> {
   const running = new Set<Promise<unknown>>()
   fastify.decorateRequest('storedVersion', false)
 
-  fastify.addHook('onResponse', async (request) => {
-    if (!request.storedVersion) return
-    const run = fastify.store.cleanup()
-      .catch((error: unknown) => { request.log.error({ err: error }, 'retention clean-up failed') })
-      .finally(() => running.delete(run))
-    running.add(run)
+  // Callback style: it runs after every response and, but for stored writes, has nothing to do.
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (request.storedVersion) {
+      const run = fastify.store.cleanup()
+        .catch((error: unknown) => { request.log.error({ err: error }, 'retention clean-up failed') })
+        .finally(() => running.delete(run))
+      running.add(run)
+    }
+    done()
   })
 
   // Registered after storage, so this runs before the store closes (onClose runs in reverse order).

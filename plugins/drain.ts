@@ -15,15 +15,23 @@ async function drain (fastify: FastifyInstance): Promise<void> {
     // After the answer's last bytes are handed to the socket.
     setImmediate(() => fastify.server.closeAllConnections())
   }
-  const settle = async (request: FastifyRequest): Promise<void> => {
+  // Callback-style hooks: they run for every request, and a promise each would be waste.
+  const settle = (request: FastifyRequest): void => {
     if (inFlight.delete(request)) closeConnectionsIfDrained()
   }
 
-  fastify.addHook('onRequest', async (request) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     inFlight.add(request)
+    done()
   })
-  fastify.addHook('onResponse', settle)
-  fastify.addHook('onRequestAbort', settle)
+  fastify.addHook('onResponse', (request, reply, done) => {
+    settle(request)
+    done()
+  })
+  fastify.addHook('onRequestAbort', (request, done) => {
+    settle(request)
+    done()
+  })
   fastify.addHook('preClose', async () => {
     closing = true
     closeConnectionsIfDrained()

@@ -33,13 +33,14 @@ async function errors (fastify: FastifyInstance): Promise<void> {
   // answer (return503OnClosing, off in src/server-options.ts) has neither.
   let closing = false
   fastify.addHook('preClose', async () => { closing = true })
-  fastify.addHook('onRequest', async () => {
-    if (closing) {
-      throw new ApiError(503, 'SHUTTING_DOWN', 'the service is restarting', {
+  // Callback style, like the other per-request hooks: no promise for the common case.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    done(closing
+      ? new ApiError(503, 'SHUTTING_DOWN', 'the service is restarting', {
         headers: { 'retry-after': '5' },
         suggestion: 'send the request again in a few seconds'
       })
-    }
+      : undefined)
   })
 
   fastify.setNotFoundHandler((request, reply) => sendError(request, reply, {

@@ -5,8 +5,9 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 
 async function requestId (fastify: FastifyInstance): Promise<void> {
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
 }
 

@@ -80,14 +80,34 @@ function notModified (request: FastifyRequest, etag: string, lastModifiedMs: num
  * Answers a read with `version`: the view as the body, or 304 when the client's ETag or date shows
  * it already has this version. Return its result from an async handler.
  */
-export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, version: StoredVersion): VersionView | FastifyReply {
+export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, version: StoredVersion): FastifyReply {
   const { store, config } = request.server
-  const view = buildVersionView(version, store.list(), { staleAfterMinutes: config.STALE_AFTER_MINUTES, now: Date.now() })
+  const now = Date.now()
   const etag = etagOf(version)
   const lastModified = dataTime(version)
   reply.header('etag', etag)
     .header('last-modified', new Date(lastModified).toUTCString())
-    .header('cache-control', cacheControl(view.ageMinutes))
+    .header('cache-control', cacheControl(ageMinutes(lastModified, now)))
+  // A client that holds this version costs no body at all.
   if (notModified(request, etag, lastModified)) return reply.code(304).send()
-  return view
+  // Already JSON text: Fastify sends a string with a JSON content type as it is.
+  return reply.type('application/json; charset=utf-8')
+    .send(serializedView(version, store.list(), { staleAfterMinutes: config.STALE_AFTER_MINUTES, now }))
+}
+
+/**
+ * The view as JSON text, kept per version while what it says is unchanged: the latest version is
+ * read every few minutes by each widget, and its text changes only with its age (a minute at a
+ * time) or its place in the history.
+ */
+const viewTexts = new WeakMap<StoredVersion, { key: string, text: string }>()
+
+function serializedView (version: StoredVersion, versions: readonly VersionMeta[], options: ViewOptions): string {
+  const { current, total } = positionOf(versions, version.meta.id)
+  const key = `${ageMinutes(dataTime(version), options.now)}/${options.staleAfterMinutes}/${current}/${total}`
+  const cached = viewTexts.get(version)
+  if (cached?.key === key) return cached.text
+  const text = JSON.stringify(buildVersionView(version, versions, options))
+  viewTexts.set(version, { key, text })
+  return text
 }

@@ -36,9 +36,23 @@ t.test('other origins, or any origin without CORS_ORIGINS, get no CORS headers',
   t.equal(response.headers['access-control-allow-origin'], undefined)
 })
 
-t.test('security headers suit a JSON API served over plain HTTP', async (t) => {
+t.test('JSON answers carry the short set of headers an API needs', async (t) => {
   const app = await build(t)
-  for (const url of ['/health', URL, '/nope']) {
+  for (const url of ['/health', URL, '/api/nope']) {
+    const { headers } = await app.inject({ method: 'GET', url })
+    t.equal(headers['x-content-type-options'], 'nosniff', url)
+    t.equal(headers['x-frame-options'], 'DENY', url)
+    t.equal(headers['referrer-policy'], 'no-referrer', url)
+    t.equal(headers['cross-origin-resource-policy'], 'same-origin', url)
+    t.equal(headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'", url)
+    t.equal(headers['x-dns-prefetch-control'], undefined, `${url}: no headers meant for rendered documents`)
+    t.equal(headers['strict-transport-security'], undefined, 'no HSTS without TLS')
+  }
+})
+
+t.test('pages get same-origin security headers served over plain HTTP', async (t) => {
+  const app = await build(t)
+  for (const url of ['/docs/json', '/nope']) {
     const { headers } = await app.inject({ method: 'GET', url })
     t.equal(headers['x-content-type-options'], 'nosniff', url)
     t.equal(headers['x-frame-options'], 'SAMEORIGIN', url)
