@@ -65,6 +65,9 @@ function serialQueue (): <T>(task: () => Promise<T>) => Promise<T> {
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
+/** Expired version files removed side by side in one step of a clean-up. */
+const UNLINKS_AT_ONCE = 4
+
 function summarise (statistics: Statistics, oldest: VersionMeta | undefined, newest: VersionMeta | undefined, count: number, change: { created?: number, deleted?: number }): Statistics {
   return {
     ...statistics,
@@ -370,9 +373,14 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
       lastCleanupUnwritten = false
       return gone
     })
-    await Promise.all(removed.map((meta) => unlink(layout.versionFile(meta.id)).catch((error: NodeJS.ErrnoException) => {
+    const unlinkExpired = (meta: VersionMeta): Promise<void> => unlink(layout.versionFile(meta.id)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') log.warn({ err: error, id: meta.id }, 'could not remove an expired version; the next start counts it again')
-    })))
+    })
+    // A few at a time: a clean-up of thousands must not take the thread pool and the event loop
+    // from the requests being served meanwhile.
+    for (let start = 0; start < removed.length; start += UNLINKS_AT_ONCE) {
+      await Promise.all(removed.slice(start, start + UNLINKS_AT_ONCE).map(unlinkExpired))
+    }
     if (removed.length > 0) {
       await syncDirectory(layout.historyDir).catch(() => {})
       indexLog.removed(removed.map((meta) => meta.id))
