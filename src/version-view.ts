@@ -78,21 +78,22 @@ function notModified (request: FastifyRequest, etag: string, lastModifiedMs: num
 
 /**
  * Answers a read with `version`: the view as the body, or 304 when the client's ETag or date shows
- * it already has this version. Return its result from an async handler.
+ * it already has this version. Return the reply it gives back from an async handler.
  */
 export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, version: StoredVersion): FastifyReply {
   const { store, config } = request.server
   const now = Date.now()
   const etag = etagOf(version)
   const lastModified = dataTime(version)
+  const age = ageMinutes(lastModified, now)
   reply.header('etag', etag)
     .header('last-modified', new Date(lastModified).toUTCString())
-    .header('cache-control', cacheControl(ageMinutes(lastModified, now)))
+    .header('cache-control', cacheControl(age))
   // A client that holds this version costs no body at all.
   if (notModified(request, etag, lastModified)) return reply.code(304).send()
   // Already JSON text: Fastify sends a string with a JSON content type as it is.
   return reply.type('application/json; charset=utf-8')
-    .send(serializedView(version, store.list(), { staleAfterMinutes: config.STALE_AFTER_MINUTES, now }))
+    .send(serializedView(version, age, store.list(), { staleAfterMinutes: config.STALE_AFTER_MINUTES, now }))
 }
 
 /**
@@ -102,9 +103,9 @@ export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, 
  */
 const viewTexts = new WeakMap<StoredVersion, { key: string, text: string }>()
 
-function serializedView (version: StoredVersion, versions: readonly VersionMeta[], options: ViewOptions): string {
+function serializedView (version: StoredVersion, age: number, versions: readonly VersionMeta[], options: ViewOptions): string {
   const { current, total } = positionOf(versions, version.meta.id)
-  const key = `${ageMinutes(dataTime(version), options.now)}/${options.staleAfterMinutes}/${current}/${total}`
+  const key = `${age}/${options.staleAfterMinutes}/${current}/${total}`
   const cached = viewTexts.get(version)
   if (cached?.key === key) return cached.text
   const text = JSON.stringify(buildVersionView(version, versions, options))
