@@ -20,7 +20,7 @@ interface Running {
 }
 
 async function start (t: Test, dataDir: string): Promise<Running> {
-  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }
   delete env.CLAUDE_SYNC_API_KEY
   delete env.CLAUDE_READ_API_KEY
   const child = spawn(process.execPath, [serverJs], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] })
