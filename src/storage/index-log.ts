@@ -37,8 +37,11 @@ export async function readIndex (path: string): Promise<IndexSnapshot> {
     lines++
     try {
       const record = JSON.parse(text) as IndexRecord
-      if ('add' in record) entries.set(record.add.id, record.add)
-      else for (const id of record.del) entries.delete(id)
+      // An entry of an older format (no reset texts) is left unknown, so its file is read again.
+      if ('add' in record) {
+        if (record.add.resetsIn === undefined) torn = true
+        else entries.set(record.add.id, record.add)
+      } else for (const id of record.del) entries.delete(id)
     } catch {
       torn = true
     }

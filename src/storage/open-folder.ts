@@ -7,7 +7,7 @@ import { basename, join } from 'node:path'
 import { idSecond } from './ids.js'
 import { readIndex } from './index-log.js'
 import { idOfVersionFile, isLeftover, type FolderLayout } from './layout.js'
-import { canonical, isPayload, lastUpdatedOf, numericLeaves } from './payload.js'
+import { canonical, isPayload, lastUpdatedOf, numericLeaves, resetTexts } from './payload.js'
 import type { Statistics, StoredVersion, VersionMeta } from './types.js'
 import type { StoreLog } from './log.js'
 
@@ -87,7 +87,8 @@ export function describeVersion (id: string, receivedAt: number, text: string, p
     receivedAt,
     lastUpdated: lastUpdatedOf(payload),
     size: Buffer.byteLength(text),
-    numbers: numericLeaves(payload)
+    numbers: numericLeaves(payload),
+    resetsIn: resetTexts(payload)
   }
 }
 

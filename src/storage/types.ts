@@ -2,6 +2,7 @@
 // local-folder store implements it; a shared-database store can implement it too, so nothing here
 // speaks of files or paths.
 import type { RetentionPlan, RetentionPolicy } from './retention.js'
+import type { SectionPath } from '../sections.js'
 
 /** A stored snapshot: the JSON object the scraper sent. */
 export type Payload = Record<string, unknown>
@@ -16,8 +17,11 @@ export interface VersionMeta {
   lastUpdated: string | null
   /** Size of the stored payload in bytes. */
   size: number
-  /** Every numeric leaf of the payload by dot path, for series without reading payloads. */
+  /** Every numeric leaf of the payload by dot path, for series without reading payloads; none from a
+   * section the payload declares missing (src/sections.ts). */
   numbers: Record<string, number>
+  /** The reset text of each section the payload really has, by section path (forecasts read it from memory). */
+  resetsIn: Partial<Record<SectionPath, string>>
 }
 
 export interface StoredVersion {
@@ -90,4 +94,41 @@ export interface ImportedVersion {
   id: string
   receivedAt: number
   payload: Payload
+}
+
+/** An alert as the outbox keeps it: the body of contract section 10 and its delivery state. */
+export interface AlertRecord {
+  /** Stable across attempts, and derived from what the alert is about, so raising it twice records it once. */
+  id: string
+  kind: string
+  limit: string | null
+  threshold: number | null
+  percentageUsed: number | null
+  resetsAt: string | null
+  projectedFullAt: string | null
+  versionId: string | null
+  message: string
+  createdAt: string
+  attempts: number
+  /** Epoch milliseconds of the next attempt; null once delivered or given up. */
+  nextAttemptAt: number | null
+  deliveredAt: string | null
+  lastError: string | null
+}
+
+export type AlertDelivery = Pick<AlertRecord, 'attempts' | 'nextAttemptAt' | 'deliveredAt' | 'lastError'>
+
+/** Alerts written durably before their first attempt, so a crash or restart loses none and repeats none. */
+export interface AlertOutbox {
+  /** Records a new alert durably; false, changing nothing, when one with its id is recorded already. */
+  add: (alert: AlertRecord) => Promise<boolean>
+  /** Takes an alert for one attempt, so no other sender (another instance) tries it at the same time;
+   * null when it is delivered, given up, not yet due or held by another sender. */
+  claim: (id: string, holdMs: number) => Promise<AlertRecord | null>
+  /** Records the outcome of an attempt durably. */
+  settle: (id: string, delivery: AlertDelivery) => Promise<void>
+  /** Alerts still to be sent (not delivered, not given up), oldest first. */
+  pending: () => Promise<AlertRecord[]>
+  /** The newest alerts, newest first. */
+  recent: (limit: number) => Promise<AlertRecord[]>
 }

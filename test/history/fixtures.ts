@@ -11,6 +11,7 @@ export function metas (count: number, numbers: (index: number) => Record<string,
     receivedAt: BASE + index * MINUTE,
     lastUpdated: new Date(BASE + index * MINUTE).toISOString(),
     size: 100,
-    numbers: numbers(index)
+    numbers: numbers(index),
+    resetsIn: {}
   }))
 }
