@@ -2,6 +2,7 @@
 // environment and the TypeScript type that the rest of the code reads.
 import { Type, type Static } from '@sinclair/typebox'
 import { envSchema, type EnvSchemaOpt } from 'env-schema'
+import { isTimeZone, systemTimeZone } from './insights/zone-time.js'
 
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 4000 }),
@@ -12,6 +13,7 @@ export const EnvSchema = Type.Object({
   RETENTION_MAX_VERSIONS: Type.Integer({ minimum: 1, default: 100 }),
   RETENTION_DAYS: Type.Number({ minimum: 0, default: 7 }),
   STALE_AFTER_MINUTES: Type.Number({ exclusiveMinimum: 0, default: 10 }),
+  USAGE_TIMEZONE: Type.Optional(Type.String({ minLength: 1 })),
   CORS_ORIGINS: Type.String({ default: '' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
@@ -56,6 +58,14 @@ export function checkEnv (env: Env): void {
     const [set, missing] = env.TLS_CERT_FILE === undefined ? ['TLS_KEY_FILE', 'TLS_CERT_FILE'] : ['TLS_CERT_FILE', 'TLS_KEY_FILE']
     throw new ConfigError(`invalid configuration: ${set} is set but ${missing} is not; set both to serve HTTPS`)
   }
+  if (env.USAGE_TIMEZONE !== undefined && !isTimeZone(env.USAGE_TIMEZONE)) {
+    throw new ConfigError(`invalid configuration: USAGE_TIMEZONE ${JSON.stringify(env.USAGE_TIMEZONE)} is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`)
+  }
+}
+
+/** The zone in which wall-clock reset texts are read (USAGE_TIMEZONE, else the service's own). */
+export function usageTimeZone (env: Env): string {
+  return env.USAGE_TIMEZONE ?? systemTimeZone()
 }
 
 /** The origins allowed by CORS_ORIGINS, trimmed, without empty entries. */
