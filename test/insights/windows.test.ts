@@ -14,7 +14,7 @@ function versions (values: Array<number | null>, resetsIn: (i: number) => string
   return values.map((value, i) => {
     const receivedAt = BASE + i * 5 * MINUTE
     return {
-      id: `v${i}`,
+      id: `v${String(i).padStart(5, '0')}`,
       receivedAt,
       lastUpdated: new Date(receivedAt).toISOString(),
       size: 1,
@@ -54,7 +54,30 @@ t.test('sections a version declares missing are neither values nor resets', asyn
   // The drop is measured across the gap: 45 then (missing) then 30 is a reset at the 30.
   t.same(windowStart(versions([40, 45, null, 30, 31])), { start: 3, resetSeen: true })
   t.same(observedResets(versions([40, null, 42, null, 3, null]), SESSION, 5, ZONE), [4])
-  const visited: number[] = []
-  walkWindow(versions([10, null, 12, null, 14]), SESSION, 4, ZONE, (_, value) => { visited.push(value); return true })
-  t.same(visited, [14, 12, 10], 'only real values are visited, newest first')
+})
+
+t.test('walks that stop at what an earlier walk learnt agree with fresh ones', async (t) => {
+  // 3,000 values with a drop every 700 and a gap of missing ones: every window longer than the
+  // memos' spacing. The copy has the same versions as other objects, so no memo reaches it.
+  const values = Array.from({ length: 3000 }, (_, i) => (i % 97 === 5 ? null : (i % 700) / 10))
+  const list = versions(values)
+  const fresh = (): VersionMeta[] => list.map((meta) => ({ ...meta }))
+  const order = [2999, 1500, 2998, 1400, 2100, 2999, 700, 1399, 2950, 10, 2999]
+  for (const newest of order) {
+    if (values[newest] === null) continue
+    t.same(walkWindow(list, SESSION, newest, ZONE), walkWindow(fresh(), SESSION, newest, ZONE), `from ${newest}`)
+  }
+  t.same(walkWindow(list, SESSION, 2999, ZONE), { start: 2800, resetSeen: true })
+  // A version imported into the window (an older id inserted in the middle) voids what was learnt.
+  const inserted = [...list.slice(0, 2951), { ...(list[2950] as VersionMeta), id: 'v02950b', numbers: { [SESSION.percentPath]: 1 } }, ...list.slice(2951)]
+  t.same(walkWindow(inserted, SESSION, 3000, ZONE), { start: 2951, resetSeen: true }, 'the inserted drop is the newest reset')
+})
+
+t.test('a window that reaches the oldest value is learnt too, and voided by an older import', async (t) => {
+  const list = versions(Array.from({ length: 1000 }, (_, i) => 20 + i / 100))
+  t.same(walkWindow(list, SESSION, 999, ZONE), { start: 0, resetSeen: false })
+  t.same(walkWindow(list, SESSION, 999, ZONE), { start: 0, resetSeen: false }, 'again, from what was learnt')
+  const older = { ...(list[0] as VersionMeta), id: 'v-older', receivedAt: BASE - 5 * MINUTE, numbers: { [SESSION.percentPath]: 90 } }
+  t.same(walkWindow([older, ...list], SESSION, 1000, ZONE), { start: 1, resetSeen: true }, '90 then 20 is a reset')
+  t.same(walkWindow(list.slice(300), SESSION, 699, ZONE), { start: 0, resetSeen: false }, 'older versions pruned')
 })
