@@ -13,7 +13,7 @@ export const RESET_DROP = 10
 
 export interface Observation {
   value: number
-  /** The earlier value's reset instant, epoch ms; null when unknown. */
+  /** The version's reset instant (from its reset text), epoch ms; null when unknown. */
   resetsAt: number | null
   /** The version's `lastUpdated`, epoch ms; null when unknown. */
   lastUpdated: number | null
