@@ -71,7 +71,8 @@ export function cacheControl (age: number): string {
  * carried over, their source ids are part of it, as what is shown changes when those change.
  */
 export function etagOf (version: StoredVersion, shown: ShownPayload): string {
-  const sources = shown.carriedOver === null ? [] : [...new Set(Object.values(shown.carriedOver))].sort()
+  if (shown.carriedOver === null) return `"${version.meta.id}"`
+  const sources = [...new Set(Object.values(shown.carriedOver))].sort()
   return `"${[version.meta.id, ...sources].join('+')}"`
 }
 
@@ -80,15 +81,16 @@ export function etagOf (version: StoredVersion, shown: ShownPayload): string {
  * prunes the oldest or an import adds one: either moves its position or the oldest id. Kept per
  * version under that key, so the latest version, read by every widget, is worked out once.
  */
-const shownPayloads = new WeakMap<StoredVersion, { key: string, shown: ShownPayload }>()
+const shownPayloads = new WeakMap<StoredVersion, { key: string, shown: ShownPayload, etag: string }>()
 
-function shownPayload (version: StoredVersion, versions: readonly VersionMeta[], current: number): ShownPayload {
+function shownPayload (version: StoredVersion, versions: readonly VersionMeta[], current: number): { shown: ShownPayload, etag: string } {
   const key = `${current}/${versions[0]?.id ?? ''}`
   const cached = shownPayloads.get(version)
-  if (cached?.key === key) return cached.shown
+  if (cached?.key === key) return cached
   const shown = carryOver(version, versions)
-  shownPayloads.set(version, { key, shown })
-  return shown
+  const entry = { key, shown, etag: etagOf(version, shown) }
+  shownPayloads.set(version, entry)
+  return entry
 }
 
 function notModified (request: FastifyRequest, etag: string, lastModifiedMs: number): boolean {
@@ -113,8 +115,7 @@ export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, 
   const now = Date.now()
   const versions = store.list()
   const { current, total } = positionOf(versions, version.meta.id)
-  const shown = shownPayload(version, versions, current)
-  const etag = etagOf(version, shown)
+  const { shown, etag } = shownPayload(version, versions, current)
   const lastModified = dataTime(version)
   const age = ageMinutes(lastModified, now)
   reply.header('etag', etag)
