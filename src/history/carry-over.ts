@@ -46,8 +46,8 @@ export function carryOver (version: StoredVersion, versions: readonly VersionMet
       found++
     }
   }
-  // Put back in the table's order, whatever order they were found in.
   if (found === 0) return { payload: version.payload, carriedOver: null }
+  // In the table's order, whatever order they were found in: the same read gives the same text.
   const ordered: CarriedOver = {}
   for (const { path } of wanted) if (carriedOver[path] !== undefined) ordered[path] = carriedOver[path]
   return { payload, carriedOver: ordered }
