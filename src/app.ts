@@ -23,6 +23,7 @@ import metadata from '../routes/metadata.js'
 import retention from '../routes/retention.js'
 import events from '../routes/events.js'
 import forecast from '../routes/forecast.js'
+import refresh from '../routes/refresh.js'
 
 export interface AppOptions {
   /** The environment to configure from; the process's own (and `.env`) when absent. */
@@ -57,6 +58,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(retention, history)
   await fastify.register(events, history)
   await fastify.register(forecast, history)
+  // The refresh button: the widget's trigger and the scraper agents' stream (contract section 5).
+  await fastify.register(refresh, history)
   // The history page reads the API from the browser, like any other client.
   await fastify.register(page)
 }

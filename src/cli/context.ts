@@ -37,11 +37,11 @@ export function dataDirOf (option: string | undefined, config: Env): string {
 
 /**
  * The engine's logger: JSON lines on stderr, so stdout carries only a command's result. Warnings
- * (a damaged file) show by default; LOG_LEVEL, when set, chooses. Synchronous, so nothing is lost
+ * (a damaged file) show by default, or what the command chooses; LOG_LEVEL, when set, chooses. Synchronous, so nothing is lost
  * when the process ends.
  */
-export function cliLogger (config: Env): Logger {
-  const level = process.env.LOG_LEVEL === undefined ? 'warn' : config.LOG_LEVEL
+export function cliLogger (config: Env, defaultLevel: 'warn' | 'info' = 'warn'): Logger {
+  const level = process.env.LOG_LEVEL === undefined ? defaultLevel : config.LOG_LEVEL
   return pino({ level, base: { name: 'usage-vault' } }, pino.destination({ dest: 2, sync: true }))
 }
 

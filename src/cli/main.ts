@@ -3,6 +3,7 @@
 // folder. Each command lives in its own module; this one only assembles them and turns every
 // outcome into the contract's exit status: 0 done, 1 a check failed or refused, 2 a usage error.
 import { Command, CommanderError } from 'commander'
+import { register as registerAgent } from './agent.js'
 import { describeFailure, EXIT_OK, EXIT_USAGE } from './context.js'
 import { register as registerExport } from './export.js'
 import { register as registerImport } from './import.js'
@@ -17,7 +18,7 @@ const program = new Command('usage-vault')
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)')
 
-for (const register of [registerServe, registerVerify, registerRetention, registerExport, registerImport, registerPush]) {
+for (const register of [registerServe, registerVerify, registerRetention, registerExport, registerImport, registerPush, registerAgent]) {
   register(program)
 }
 

@@ -4,12 +4,11 @@
 import t from 'tap'
 import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { tempDir } from '../helper.js'
+import { EARLIER_ID, EARLIER_RECEIVED_AT, EARLIER_SERVER_DIR as EARLIER } from '../fixtures/earlier-server.js'
 import { runCli, startService } from '../ops/lib.js'
 import { ndjson, seed, versionFiles, versionLines, type Line } from './lib.js'
 
-const EARLIER = fileURLToPath(new URL('../../../shared/fixtures/original-claude-scraper/', import.meta.url))
 
 const parseExport = (stdout: string): Line[] => stdout.trim().split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Line)
 
@@ -56,8 +55,8 @@ t.test('the earlier server\'s folder imports as it is, its id and time kept', as
   const result = await runCli(['import', earlier, '--data-dir', target])
   t.equal(result.code, 0, result.stderr)
   const [line] = parseExport((await runCli(['export', '--data-dir', target])).stdout)
-  t.match(line, { id: '2026-01-25T16-32-31-ca7d685a', receivedAt: '2026-01-25T16:32:31.000Z' })
-  t.same(line?.payload, JSON.parse(await readFile(join(EARLIER, 'console-usage-history', '2026-01-25T16-32-31-ca7d685a.json'), 'utf8')))
+  t.match(line, { id: EARLIER_ID, receivedAt: EARLIER_RECEIVED_AT })
+  t.same(line?.payload, JSON.parse(await readFile(join(EARLIER, 'console-usage-history', `${EARLIER_ID}.json`), 'utf8')))
 })
 
 t.test('a bad line imports nothing and names the line', async (t) => {

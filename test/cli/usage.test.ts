@@ -3,7 +3,7 @@
 import t from 'tap'
 import { runCli } from '../ops/lib.js'
 
-const COMMANDS = ['serve', 'verify', 'retention', 'export', 'import', 'push']
+const COMMANDS = ['serve', 'verify', 'retention', 'export', 'import', 'push', 'agent']
 
 t.test('--help works on the program and on every command, with status 0', async (t) => {
   const top = await runCli(['--help'])

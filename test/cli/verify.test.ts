@@ -4,12 +4,11 @@
 import t from 'tap'
 import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { tempDir } from '../helper.js'
+import { EARLIER_SERVER_DIR as EARLIER } from '../fixtures/earlier-server.js'
 import { runCli, startService } from '../ops/lib.js'
 import { seed, versionFiles, versionLines } from './lib.js'
 
-const EARLIER = fileURLToPath(new URL('../../../shared/fixtures/original-claude-scraper/', import.meta.url))
 
 t.test('a sound folder verifies, and verify changes nothing', async (t) => {
   const dataDir = await tempDir(t)

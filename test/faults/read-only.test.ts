@@ -1,10 +1,13 @@
 // Guarantee 6 of the fault suite: a folder that stops taking writes under a running service, by a
-// read-only remount and by lost permissions (root ignores permissions, so that service runs as
-// `nobody`). Writes answer 503, reads are served, /health answers 503 "unhealthy", and once the
-// folder takes writes again so does the service, without a restart.
+// read-only remount and by lost permissions. Root ignores permissions through its capabilities
+// CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, so that service runs without them (setpriv): file modes
+// then bind it as they bind any owner, while it can still read the checkout wherever it lies (a
+// private 0700 folder included, which another user such as `nobody` could not). Writes answer 503,
+// reads are served, /health answers 503 "unhealthy", and once the folder takes writes again so does
+// the service, without a restart.
 import t, { type Test } from 'tap'
 import { execFileSync } from 'node:child_process'
-import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { consistencyProblems, settledFolder, type Ack } from './lib/folder.js'
@@ -63,31 +66,32 @@ t.test('a read-only remount of the data folder', { skip: skip ?? mountMissing() 
   await checkRecovered(t, service, acks, 2, dataDir, pid)
 })
 
-t.test('a service running as nobody that loses its permission on the folder', { skip: skip ?? (isRoot ? false : 'needs root to run the service as another user') }, async (t) => {
-  const parent = await mkdtemp(join(tmpdir(), 'uv-perm-'))
-  t.teardown(() => rm(parent, { recursive: true, force: true }))
-  await chmod(parent, 0o755)
-  const dataDir = join(parent, 'data')
-  await mkdir(dataDir)
-  const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }))
-  const nogroup = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }))
-  await chown(dataDir, nobody, nogroup)
+t.test('a service without root\'s file capabilities that loses its permission on the folder', { skip: skip ?? (isRoot ? false : 'needs root to drop its file capabilities (as another user, file modes bind already)') }, async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'uv-perm-'))
+  t.teardown(async () => {
+    await chmod(dataDir, 0o700).catch(() => {})
+    await rm(dataDir, { recursive: true, force: true })
+  })
   const service = await startService(dataDir, {
-    prefix: ['setpriv', `--reuid=${nobody}`, `--regid=${nogroup}`, '--clear-groups'],
+    prefix: ['setpriv', '--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-dac_override,-dac_read_search', '--'],
     env: { LOG_LEVEL: 'info' }
   })
   t.teardown(() => service.stop())
   const pid = await service.pid()
+  const capabilities = execFileSync('grep', ['^CapEff:', `/proc/${pid}/status`], { encoding: 'utf8' })
+  const effective = BigInt(`0x${capabilities.split(/\s+/)[1] ?? '0'}`)
+  // CAP_DAC_OVERRIDE is bit 1, CAP_DAC_READ_SEARCH bit 2: without them a 0555 folder refuses writes even to root.
+  t.equal(effective & 0b110n, 0n, 'the service runs without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH')
   const acks: Ack[] = []
   const first = await postSeq(service, 0)
   if (first.ack !== null) acks.push(first.ack)
-  t.equal(first.answer.status, 200, 'a write while nobody owns the folder')
+  t.equal(first.answer.status, 200, 'a write while the folder is writable')
 
   const historyDir = join(dataDir, 'console-usage-history')
   await chmod(historyDir, 0o555)
   await chmod(dataDir, 0o555)
   await checkRefusesWrites(t, service, acks, 1, dataDir)
-  await chmod(historyDir, 0o755)
-  await chmod(dataDir, 0o755)
+  await chmod(historyDir, 0o700)
+  await chmod(dataDir, 0o700)
   await checkRecovered(t, service, acks, 2, dataDir, pid)
 })

@@ -93,3 +93,20 @@ t.test('SIGTERM answers every received request, finishes the clean-up, releases 
   const verify = await runCli(['verify', '--data-dir', dataDir])
   t.equal(verify.code, 0, `the folder verifies after the close: ${verify.stdout}${verify.stderr}`)
 })
+
+t.test('SIGTERM with a scraper agent listening and a refresh trigger waiting: both ended, exit 0', async (t) => {
+  const service = await startService(t, { DATA_DIR: await tempDir(t) })
+  const base = `http://127.0.0.1:${service.port}${ROUTE}`
+  const stream = await fetch(`${base}/refresh-requests`, { headers: { 'x-api-key': WRITE_KEY } })
+  t.equal(stream.status, 200, 'an agent stream is open')
+  const streamText = stream.text()
+  const trigger = send(service.port, 'POST', `${ROUTE}/trigger?wait=60`, { requestId: 'waiting-trigger', key: WRITE_KEY })
+  await service.waitForLine(/"reqId":"waiting-trigger".*incoming request/)
+  service.child.kill('SIGTERM')
+  const answer = await trigger
+  t.equal(answer.kind === 'answered' && answer.status, 503, 'the waiting trigger is answered 503')
+  t.match(answer.kind === 'answered' ? answer.body : '', /SHUTTING_DOWN/)
+  t.match(await streamText, /event: refresh/, 'the agent was asked, and its stream ended')
+  // The service exits 1 when a close takes more than 10 s: 0 says the stream and the trigger did not hold it.
+  t.same(await service.exited, { code: 0, signal: null }, 'exit status 0')
+})

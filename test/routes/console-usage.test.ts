@@ -1,11 +1,12 @@
 // POST and GET /api/claude/console-usage: every row of the contract's section 5 tables, as the
 // scraper and the widget see them (status, body, headers, and the files in the data folder).
 import { createHash } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
+import { cp, readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
+import { EARLIER_ID, EARLIER_RECEIVED_AT, EARLIER_SERVER_DIR } from '../fixtures/earlier-server.js'
 import { StorageError } from '../../src/storage/index.js'
 
 const URL = '/api/claude/console-usage'
@@ -104,7 +105,8 @@ t.test('POST refuses a body against the contract with 400 VALIDATION_ERROR namin
     ['percentageUsed negative', window({ percentageUsed: -1 }), /currentSession\.percentageUsed/],
     ['percentageUsed as text, not coerced', window({ percentageUsed: '47' }), /currentSession\.percentageUsed/],
     ['unknown field in currentSession', window({ extra: 1 }), /currentSession\.extra/],
-    ['weeklyLimits without sonnetOnly', { ...valid, weeklyLimits: { allModels: { resetsIn: 'Thu', percentageUsed: 1 } } }, /weeklyLimits\.sonnetOnly/],
+    // One entry alone is a partial scrape (test/routes/partial-scrapes.test.ts); none at all is not.
+    ['weeklyLimits empty', { ...valid, weeklyLimits: {} }, /weeklyLimits/],
     ['unknown field in weeklyLimits', { ...valid, weeklyLimits: { ...(valid.weeklyLimits as object), opus: { resetsIn: 'Thu', percentageUsed: 1 } } }, /weeklyLimits\.opus/],
     ['weeklyLimits.allModels.percentageUsed as text', { ...valid, weeklyLimits: { allModels: { resetsIn: 'Thu', percentageUsed: '31' }, sonnetOnly: { resetsIn: 'Sat', percentageUsed: 1 } } }, /weeklyLimits\.allModels\.percentageUsed/],
     ['isPartial as text', { ...valid, isPartial: 'true' }, /isPartial/],
@@ -360,18 +362,17 @@ t.test('GET: ETag changes exactly with the served version; If-None-Match and If-
 })
 
 t.test('GET serves versions of the earlier server from its data folder as is', async (t) => {
-  const { cp } = await import('node:fs/promises')
   const dataDir = await tempDir(t)
-  await cp(join(import.meta.dirname, '../../../shared/fixtures/original-claude-scraper'), dataDir, { recursive: true })
-    .catch(async () => cp('/work/shared/fixtures/original-claude-scraper', dataDir, { recursive: true }))
+  await cp(EARLIER_SERVER_DIR, dataDir, { recursive: true })
   const app = await build(t, { dataDir })
   const response = await get(app)
   t.equal(response.statusCode, 200)
-  t.match(response.json(), {
-    currentSession: { resetsIn: '2 hr 42 min', percentageUsed: 47 },
-    lastUpdated: '2026-01-25T03:17:41Z',
+  const payload = JSON.parse(await readFile(join(EARLIER_SERVER_DIR, 'console-usage-history', `${EARLIER_ID}.json`), 'utf8')) as Record<string, unknown>
+  t.same(response.json(), {
+    ...payload,
     isStale: true,
+    ageMinutes: response.json<{ ageMinutes: number }>().ageMinutes,
     source: 'ec2-sync',
-    versionInfo: { current: 1, total: 1, id: '2026-01-25T16-32-31-ca7d685a', filename: '2026-01-25T16-32-31-ca7d685a.json', timestamp: '2026-01-25T16:32:31.000Z' }
+    versionInfo: { current: 1, total: 1, id: EARLIER_ID, filename: `${EARLIER_ID}.json`, timestamp: EARLIER_RECEIVED_AT }
   })
 })

@@ -4,12 +4,11 @@ import t from 'tap'
 import { chmod, cp, mkdir, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir } from '../helper.js'
+import { EARLIER_ID, EARLIER_RECEIVED_AT, EARLIER_SERVER_DIR as EARLIER } from '../fixtures/earlier-server.js'
 import {
   HISTORY, LATEST, historyNames, idsOnDisk, metadataOnDisk, openStore, payloadFor, readJson, versionPath
 } from './fixtures/folder.js'
 
-const EARLIER = new URL('../../../shared/fixtures/original-claude-scraper/', import.meta.url)
-const EARLIER_ID = '2026-01-25T16-32-31-ca7d685a'
 
 /** A writable copy of the earlier server's folder, as an operator would point DATA_DIR at it. */
 async function earlierFolder (t: Parameters<typeof tempDir>[0]): Promise<string> {
@@ -32,12 +31,12 @@ t.test('the earlier server\'s folder opens as it is', async (t) => {
 
   const store = await openStore(t, dir)
   t.same(store.list().map((meta) => meta.id), [EARLIER_ID])
-  t.equal(store.meta(EARLIER_ID)?.receivedAt, Date.parse('2026-01-25T16:32:31Z'), 'received at the time in its name')
+  t.equal(store.meta(EARLIER_ID)?.receivedAt, Date.parse(EARLIER_RECEIVED_AT), 'received at the time in its name')
   t.same(store.latest()?.payload, JSON.parse(versionBytes.toString()))
   t.match(store.statistics(), {
     versionCount: 1,
-    oldestTimestamp: '2026-01-25T16:32:31.000Z',
-    newestTimestamp: '2026-01-25T16:32:31.000Z',
+    oldestTimestamp: EARLIER_RECEIVED_AT,
+    newestTimestamp: EARLIER_RECEIVED_AT,
     lastCleanup: null,
     totalVersionsCreated: metadataBefore.totalVersionsCreated,
     totalVersionsDeleted: metadataBefore.totalVersionsDeleted
@@ -58,7 +57,7 @@ t.test('the earlier server\'s totals carry on, and new ids follow its id', async
   const metadataFile = join(dir, HISTORY, '_metadata.json')
   await writeFile(metadataFile, JSON.stringify({ ...await metadataOnDisk(dir), totalVersionsCreated: 57, totalVersionsDeleted: 56 }, null, 2))
   // A clock in the same second as the earlier version: the new id still sorts after it.
-  const store = await openStore(t, dir, { clock: () => Date.parse('2026-01-25T16:32:31.500Z') })
+  const store = await openStore(t, dir, { clock: () => Date.parse(EARLIER_RECEIVED_AT) + 500 })
   const { version } = await store.save(payloadFor(1))
   t.ok(version.id > EARLIER_ID)
   t.same(await idsOnDisk(dir), [EARLIER_ID, version.id])

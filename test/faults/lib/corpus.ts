@@ -33,10 +33,11 @@ const FIELDS: Array<{ path: string[], kind: keyof typeof BAD_BY_KIND, required: 
   { path: ['currentSession', 'resetsIn'], kind: 'text', required: true },
   { path: ['currentSession', 'percentageUsed'], kind: 'number', required: true },
   { path: ['weeklyLimits'], kind: 'object', required: false },
-  { path: ['weeklyLimits', 'allModels'], kind: 'object', required: true },
+  // One weekly entry alone is a partial scrape, accepted (contract section 5): neither is required.
+  { path: ['weeklyLimits', 'allModels'], kind: 'object', required: false },
   { path: ['weeklyLimits', 'allModels', 'resetsIn'], kind: 'text', required: true },
   { path: ['weeklyLimits', 'allModels', 'percentageUsed'], kind: 'number', required: true },
-  { path: ['weeklyLimits', 'sonnetOnly'], kind: 'object', required: true },
+  { path: ['weeklyLimits', 'sonnetOnly'], kind: 'object', required: false },
   { path: ['weeklyLimits', 'sonnetOnly', 'percentageUsed'], kind: 'number', required: true },
   { path: ['isPartial'], kind: 'boolean', required: false },
   { path: ['extractionErrors'], kind: 'strings', required: false }
@@ -73,6 +74,16 @@ export function hostileCorpus (): HostileRequest[] {
     if (field.required) write(`${field.path.join('.')} missing`, JSON.stringify(withChange(field.path, (parent, key) => { delete parent[key] })))
   }
   write('neither currentSession nor weeklyLimits', JSON.stringify(withChange(['currentSession'], (parent) => { delete parent.currentSession; delete parent.weeklyLimits })))
+  write('weeklyLimits without an entry', JSON.stringify(withChange(['weeklyLimits'], (parent) => { parent.weeklyLimits = {} })))
+  // The partial scrape's placeholder, in a section extractionErrors does not name.
+  for (const [section, declared] of [['currentSession', 'sonnetOnly'], ['sonnetOnly', 'allModels'], ['allModels', 'currentSession']]) {
+    const path = section === 'currentSession' ? [section] : ['weeklyLimits', section as string]
+    write(`placeholder in ${section}, ${declared} declared`, JSON.stringify({
+      ...withChange(path, (parent, key) => { parent[key] = { resetsIn: '', percentageUsed: 0 } }),
+      isPartial: true,
+      extractionErrors: { [declared as string]: 'not found' }
+    }))
+  }
 
   // Extra fields at every level, prototype keys among them; huge and deep values in them.
   const extras: Array<[string, string]> = [
