@@ -5,8 +5,8 @@
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import { ApiError } from '../src/api-error.js'
-import { UsagePayload } from '../src/schemas/payload.js'
+import { ApiError, VALIDATION_SUGGESTION } from '../src/api-error.js'
+import { UsagePayload, payloadProblem } from '../src/schemas/payload.js'
 import { errorResponses } from '../src/schemas/errors.js'
 import { pickVersion } from '../src/version-query.js'
 import { replyWithVersion, versionViewResponses } from '../src/version-view.js'
@@ -38,13 +38,17 @@ export default async function consoleUsage (fastify: FastifyInstance): Promise<v
     onRequest: fastify.requireWriteKey,
     schema: {
       summary: 'Store a usage snapshot',
-      description: 'Needs the write key in X-API-Key. A body equal to the latest stored payload is acknowledged with duplicate: true and not stored again.',
+      description: 'Needs the write key in X-API-Key. A body equal to the latest stored payload is acknowledged with duplicate: true and not stored again. ' +
+        'A partial scrape names the sections it could not read in extractionErrors (currentSession, allModels, sonnetOnly); only those may carry the placeholder { resetsIn: "", percentageUsed: 0 }, and they are stored as sent but read as missing.',
       tags: ['console-usage'],
       headers: Type.Object({ 'x-api-key': Type.Optional(Type.String({ description: 'the write key' })) }),
       body: UsagePayload,
       response: { 200: Stored, ...errorResponses(400, 401, 413, 415, 429, 500, 503, 507) }
     }
   }, async (request) => {
+    // The schema has run; what it cannot say (a placeholder only where extractionErrors names the section) is checked here.
+    const problem = payloadProblem(request.body)
+    if (problem !== null) throw new ApiError(400, 'VALIDATION_ERROR', problem, { suggestion: VALIDATION_SUGGESTION })
     const { version, duplicate } = await fastify.store.save(request.body)
     // Retention runs (plugins/cleanup.ts) only when something new was stored.
     if (!duplicate) request.storedVersion = true

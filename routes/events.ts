@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { openVersionFeed, type VersionFeed } from '../src/history/version-feed.js'
+import { openEventStream } from '../src/event-stream.js'
 import { errorResponses } from '../src/schemas/errors.js'
 import { EventsHeaders } from '../src/schemas/history.js'
 
@@ -47,27 +48,8 @@ export default async function eventsRoutes (fastify: FastifyInstance, options: E
       }
     }
   }, async (request, reply) => {
-    // HEAD holds no stream, so it takes no place.
-    const release = request.method === 'HEAD' ? () => {} : fastify.takeStreamSlot(request)
-    // The stream is written by hand; headers set by earlier hooks (request id, CORS, helmet) go with it.
-    reply.hijack()
-    const response = reply.raw
-    for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (value !== undefined) response.setHeader(name, value)
-    }
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      // A stream ends only when one side is done with it: no use keeping the connection for another request.
-      connection: 'close',
-      // Proxies such as nginx would otherwise buffer the stream.
-      'x-accel-buffering': 'no'
-    })
-    // HEAD (which Fastify adds for every GET) gets the headers of a stream, and no stream.
-    if (request.method === 'HEAD') {
-      response.end()
-      return
-    }
+    const response = openEventStream(request, reply)
+    if (response === null) return
     const feed = openVersionFeed({
       store: fastify.store,
       lastEventId: request.headers['last-event-id'],
@@ -92,7 +74,6 @@ export default async function eventsRoutes (fastify: FastifyInstance, options: E
     response.once('close', () => {
       feed.close()
       feeds.delete(feed)
-      release()
     })
     request.log.info({ lastEventId: request.headers['last-event-id'] }, 'event stream opened')
   })

@@ -45,6 +45,9 @@ export interface DescribedError {
   headers?: Record<string, string>
 }
 
+/** What a 400 VALIDATION_ERROR suggests, whether the schema or a check after it refused the request. */
+export const VALIDATION_SUGGESTION = 'correct the named field; see GET /docs for the schema'
+
 /** errorCodes for statuses raised by Fastify, its plugins or `httpErrors` without a code of ours. */
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -97,7 +100,7 @@ export function describeError (error: AnyError): DescribedError {
       statusCode: 400,
       errorCode: 'VALIDATION_ERROR',
       message: validationMessage(error.validation, error.validationContext ?? 'request'),
-      suggestion: 'correct the named field; see GET /docs for the schema'
+      suggestion: VALIDATION_SUGGESTION
     }
   }
   switch (error.code) {

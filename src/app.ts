@@ -23,6 +23,7 @@ import series from '../routes/series.js'
 import metadata from '../routes/metadata.js'
 import retention from '../routes/retention.js'
 import events from '../routes/events.js'
+import refresh from '../routes/refresh.js'
 
 export interface AppOptions {
   /** The environment to configure from; the process's own (and `.env`) when absent. */
@@ -58,6 +59,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(metadata, history)
   await fastify.register(retention, history)
   await fastify.register(events, history)
+  // The refresh button: the widget's trigger and the scraper agents' stream (contract section 5).
+  await fastify.register(refresh, history)
   // The history page reads the API from the browser, like any other client.
   await fastify.register(page)
 }

@@ -10,7 +10,7 @@ export interface VersionQuery {
   at?: string | undefined
 }
 
-const INTEGER = /^[+-]?\d+$/
+const INTEGER = /^-?\d+$/
 
 function parseTime (name: string, value: string): number {
   const time = Date.parse(value)

@@ -7,10 +7,12 @@
 //
 // It builds the body (payload fields + isStale, ageMinutes, source, versionInfo), sets ETag,
 // Last-Modified and a Cache-Control that shortens as the data ages, and answers 304 to a client
-// that already holds this version.
+// that already holds this version. Sections a partial scrape declares missing are shown with the
+// newest earlier real value (src/history/carry-over.ts), named in `versionInfo.carriedOver`.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { StoredVersion, VersionMeta } from './storage/index.js'
 import { ageMinutes, isStale } from './freshness.js'
+import { carryOver, type ShownPayload } from './history/carry-over.js'
 import { firstAtOrAfter } from './history/pages.js'
 import { errorResponses } from './schemas/errors.js'
 import { NotModified, VersionView } from './schemas/version-view.js'
@@ -39,15 +41,21 @@ export function dataTime (version: StoredVersion): number {
   return Number.isNaN(lastUpdated) ? version.meta.receivedAt : lastUpdated
 }
 
-export function buildVersionView (version: StoredVersion, versions: readonly VersionMeta[], options: ViewOptions): VersionView {
+export function buildVersionView (version: StoredVersion, versions: readonly VersionMeta[], options: ViewOptions, shown: ShownPayload = carryOver(version, versions)): VersionView {
   const time = dataTime(version)
   const { id, receivedAt } = version.meta
   return {
-    ...version.payload,
+    ...shown.payload,
     isStale: isStale(time, options.now, options.staleAfterMinutes),
     ageMinutes: ageMinutes(time, options.now),
     source: 'ec2-sync',
-    versionInfo: { ...positionOf(versions, id), timestamp: new Date(receivedAt).toISOString(), filename: `${id}.json`, id }
+    versionInfo: {
+      ...positionOf(versions, id),
+      timestamp: new Date(receivedAt).toISOString(),
+      filename: `${id}.json`,
+      id,
+      ...(shown.carriedOver === null ? {} : { carriedOver: shown.carriedOver })
+    }
   }
 }
 
@@ -58,9 +66,29 @@ export function cacheControl (age: number): string {
   return 'no-cache'
 }
 
-/** The version id names the served version exactly, so it is a strong validator. */
-export function etagOf (version: StoredVersion): string {
-  return `"${version.meta.id}"`
+/**
+ * The version id names the served version exactly, so it is a strong validator; with sections
+ * carried over, their source ids are part of it, as what is shown changes when those change.
+ */
+export function etagOf (version: StoredVersion, shown: ShownPayload): string {
+  const sources = shown.carriedOver === null ? [] : [...new Set(Object.values(shown.carriedOver))].sort()
+  return `"${[version.meta.id, ...sources].join('+')}"`
+}
+
+/**
+ * What a version shows is fixed by the versions before it, which change only when retention
+ * prunes the oldest or an import adds one: either moves its position or the oldest id. Kept per
+ * version under that key, so the latest version, read by every widget, is worked out once.
+ */
+const shownPayloads = new WeakMap<StoredVersion, { key: string, shown: ShownPayload }>()
+
+function shownPayload (version: StoredVersion, versions: readonly VersionMeta[], current: number): ShownPayload {
+  const key = `${current}/${versions[0]?.id ?? ''}`
+  const cached = shownPayloads.get(version)
+  if (cached?.key === key) return cached.shown
+  const shown = carryOver(version, versions)
+  shownPayloads.set(version, { key, shown })
+  return shown
 }
 
 function notModified (request: FastifyRequest, etag: string, lastModifiedMs: number): boolean {
@@ -83,7 +111,10 @@ function notModified (request: FastifyRequest, etag: string, lastModifiedMs: num
 export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, version: StoredVersion): FastifyReply {
   const { store, config } = request.server
   const now = Date.now()
-  const etag = etagOf(version)
+  const versions = store.list()
+  const { current, total } = positionOf(versions, version.meta.id)
+  const shown = shownPayload(version, versions, current)
+  const etag = etagOf(version, shown)
   const lastModified = dataTime(version)
   const age = ageMinutes(lastModified, now)
   reply.header('etag', etag)
@@ -93,7 +124,7 @@ export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, 
   if (notModified(request, etag, lastModified)) return reply.code(304).send()
   // Already JSON text: Fastify sends a string with a JSON content type as it is.
   return reply.type('application/json; charset=utf-8')
-    .send(serializedView(version, age, store.list(), { staleAfterMinutes: config.STALE_AFTER_MINUTES, now }))
+    .send(serializedView(version, { age, current, total, etag, shown }, versions, { staleAfterMinutes: config.STALE_AFTER_MINUTES, now }))
 }
 
 /**
@@ -103,12 +134,20 @@ export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, 
  */
 const viewTexts = new WeakMap<StoredVersion, { key: string, text: string }>()
 
-function serializedView (version: StoredVersion, age: number, versions: readonly VersionMeta[], options: ViewOptions): string {
-  const { current, total } = positionOf(versions, version.meta.id)
-  const key = `${age}/${options.staleAfterMinutes}/${current}/${total}`
+interface ViewPlace {
+  age: number
+  current: number
+  total: number
+  /** Names the version and what was carried into it. */
+  etag: string
+  shown: ShownPayload
+}
+
+function serializedView (version: StoredVersion, place: ViewPlace, versions: readonly VersionMeta[], options: ViewOptions): string {
+  const key = `${place.age}/${options.staleAfterMinutes}/${place.current}/${place.total}/${place.etag}`
   const cached = viewTexts.get(version)
   if (cached?.key === key) return cached.text
-  const text = JSON.stringify(buildVersionView(version, versions, options))
+  const text = JSON.stringify(buildVersionView(version, versions, options, place.shown))
   viewTexts.set(version, { key, text })
   return text
 }

@@ -10,7 +10,16 @@ export const VersionInfo = Type.Object({
   total: Type.Integer({ minimum: 1, description: 'how many versions are retained' }),
   timestamp: Type.String({ format: 'date-time', description: 'receipt time of this version' }),
   filename: Type.String({ example: '2026-01-25T16-32-31-ca7d685a.json' }),
-  id: Type.String({ example: '2026-01-25T16-32-31-ca7d685a' })
+  id: Type.String({ example: '2026-01-25T16-32-31-ca7d685a' }),
+  carriedOver: Type.Optional(Type.Object({
+    currentSession: Type.Optional(Type.String()),
+    'weeklyLimits.allModels': Type.Optional(Type.String()),
+    'weeklyLimits.sonnetOnly': Type.Optional(Type.String())
+  }, {
+    additionalProperties: false,
+    description: 'present when this version is a partial scrape: each section it declares missing is shown with the newest real value from an earlier version, whose id is given here',
+    example: { 'weeklyLimits.sonnetOnly': '2026-01-25T16-27-30-ca7d6859' }
+  }))
 })
 
 const { lastUpdated, currentSession, weeklyLimits, isPartial, extractionErrors } = UsagePayload.properties

@@ -104,7 +104,8 @@ t.test('POST refuses a body against the contract with 400 VALIDATION_ERROR namin
     ['percentageUsed negative', window({ percentageUsed: -1 }), /currentSession\.percentageUsed/],
     ['percentageUsed as text, not coerced', window({ percentageUsed: '47' }), /currentSession\.percentageUsed/],
     ['unknown field in currentSession', window({ extra: 1 }), /currentSession\.extra/],
-    ['weeklyLimits without sonnetOnly', { ...valid, weeklyLimits: { allModels: { resetsIn: 'Thu', percentageUsed: 1 } } }, /weeklyLimits\.sonnetOnly/],
+    // One entry alone is a partial scrape (test/routes/partial-scrapes.test.ts); none at all is not.
+    ['weeklyLimits empty', { ...valid, weeklyLimits: {} }, /weeklyLimits/],
     ['unknown field in weeklyLimits', { ...valid, weeklyLimits: { ...(valid.weeklyLimits as object), opus: { resetsIn: 'Thu', percentageUsed: 1 } } }, /weeklyLimits\.opus/],
     ['weeklyLimits.allModels.percentageUsed as text', { ...valid, weeklyLimits: { allModels: { resetsIn: 'Thu', percentageUsed: '31' }, sonnetOnly: { resetsIn: 'Sat', percentageUsed: 1 } } }, /weeklyLimits\.allModels\.percentageUsed/],
     ['isPartial as text', { ...valid, isPartial: 'true' }, /isPartial/],

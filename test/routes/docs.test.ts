@@ -20,7 +20,9 @@ const CONTRACT_ROUTES = [
   'get /api/claude/console-usage/metadata',
   'get /api/claude/console-usage/retention',
   'post /api/claude/console-usage/cleanup',
-  'get /api/claude/console-usage/events'
+  'get /api/claude/console-usage/events',
+  'post /api/claude/console-usage/trigger',
+  'get /api/claude/console-usage/refresh-requests'
 ]
 
 t.test('GET /docs/json is a valid OpenAPI 3 document with every route of the contract', async (t) => {
@@ -41,6 +43,14 @@ t.test('GET /docs/json is a valid OpenAPI 3 document with every route of the con
   const byId = document.paths['/api/claude/console-usage/versions/{id}']?.get
   t.ok(byId?.responses['410'], 'the 410 of a pruned version is documented')
   t.notOk(document.paths['/docs/json'], 'the documentation routes themselves are not listed')
+
+  const trigger = document.paths['/api/claude/console-usage/trigger']?.post
+  t.same(Object.keys(trigger?.responses ?? {}).sort(), ['200', '202', '400', '401', '429', '500', '503'], 'the trigger\'s answers are documented')
+  t.same(trigger?.parameters?.map((parameter) => parameter.name), ['wait'])
+  // The read view names the versions it carried sections over from (partial scrapes).
+  for (const path of ['/api/claude/console-usage', '/api/claude/console-usage/versions/{id}']) {
+    t.match(JSON.stringify(document.paths[path]?.get?.responses['200']), /"carriedOver":\{[^}]*"weeklyLimits\.sonnetOnly"/, `${path}: versionInfo.carriedOver is documented`)
+  }
 })
 
 t.test('GET /docs serves the Swagger UI page', async (t) => {

@@ -125,6 +125,29 @@ t.test('limit, order, from and to are checked', async (t) => {
   t.equal((await app.inject({ method: 'GET', url: URL, query: { _: '1700000000000' } })).statusCode, 200, 'a cache buster is ignored')
 })
 
+t.test('integers in every query string are read strictly, naming the parameter and its range', async (t) => {
+  const app = await build(t)
+  await app.store.save(samplePayload(5))
+  const routes = [
+    ['/api/claude/console-usage/versions', 'limit', '1..1000', {}],
+    ['/api/claude/console-usage/series', 'points', '1..10000', { field: 'currentSession.percentageUsed' }]
+  ] as const
+  for (const [url, name, range, rest] of routes) {
+    for (const raw of ['1e400', '1.0', '+5', ' 5', '5 ', '0x10', '1e2', '99999999999999999999', '5,6']) {
+      const res = await app.inject({ method: 'GET', url, query: { ...rest, [name]: raw } })
+      t.equal(res.statusCode, 400, `${url}?${name}=${JSON.stringify(raw)}`)
+      t.equal(res.json<{ message: string }>().message, `querystring.${name} must be an integer in ${range}, got ${JSON.stringify(raw)}`)
+    }
+    const repeated = await app.inject({ method: 'GET', url: `${url}?${name}=5&${name}=6${'field' in rest ? `&field=${rest.field}` : ''}` })
+    t.equal(repeated.statusCode, 400, `${url}: a repeated ${name} is refused`)
+    const fine = await app.inject({ method: 'GET', url, query: { ...rest, [name]: '5' } })
+    t.equal(fine.statusCode, 200, `${url}?${name}=5 is accepted`)
+  }
+  const version = await app.inject({ method: 'GET', url: '/api/claude/console-usage', query: { version: '+1' } })
+  t.equal(version.statusCode, 400, 'version=+1 is refused too')
+  t.match(version.json(), { message: /^querystring\.version must be an integer in 1 or -1/ })
+})
+
 t.test('a cursor that was changed, or reused with another query, is refused', async (t) => {
   const app = await build(t)
   await saveMany(app, 5)
