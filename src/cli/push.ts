@@ -1,7 +1,9 @@
 // `usage-vault push FILE|-`: sends one payload to a running service as the scraper does: POST with
 // the write key, a 10 s timeout, and retries after 10 s and 20 s on network errors and 5xx, never
 // on 4xx (a refused body or key will not get better by sending it again). Exit 0 when stored (or a
-// duplicate), 1 when refused or when every attempt failed, 2 for a usage error.
+// duplicate), 1 when refused or when every attempt failed, 2 for a usage error. The key goes only
+// where --url says: a redirect is never followed (it would carry the key and the body to another
+// origin), and plain http:// to a host other than loopback needs --insecure.
 import { readFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -28,7 +30,11 @@ function retryDelays (): number[] {
   return delays
 }
 
-function endpoint (base: string): URL {
+/** Hosts where plain HTTP never leaves the machine. */
+const isLoopback = (hostname: string): boolean =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+
+function endpoint (base: string, insecure: boolean): URL {
   let url: URL
   try {
     url = new URL(base)
@@ -36,13 +42,16 @@ function endpoint (base: string): URL {
     throw new CliError(`--url ${base} is not a URL`, EXIT_USAGE)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url ${base} is not http(s)`, EXIT_USAGE)
+  if (url.protocol === 'http:' && !isLoopback(url.hostname) && !insecure) {
+    throw new CliError(`refusing to send the write key over plain http:// to ${url.host}: use https://, or pass --insecure to send it anyway`, EXIT_USAGE)
+  }
   // A base with a path (behind a proxy at /vault/) keeps it; the full route is accepted as is.
   if (!url.pathname.endsWith(ROUTE)) url.pathname = `${url.pathname.replace(/\/+$/, '')}${ROUTE}`
   return url
 }
 
 type Attempt =
-  | { kind: 'answered', status: number, body: string }
+  | { kind: 'answered', status: number, body: string, location: string | null }
   | { kind: 'network', reason: string }
 
 async function attempt (url: URL, key: string, body: string, requestId: string): Promise<Attempt> {
@@ -51,9 +60,11 @@ async function attempt (url: URL, key: string, body: string, requestId: string):
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': key, 'x-request-id': requestId },
       body,
+      // A redirect is answered back to us, never followed.
+      redirect: 'manual',
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)
     })
-    return { kind: 'answered', status: response.status, body: await response.text() }
+    return { kind: 'answered', status: response.status, body: await response.text(), location: response.headers.get('location') }
   } catch (error) {
     const cause = (error as { cause?: { code?: string, message?: string } }).cause
     return { kind: 'network', reason: cause?.code ?? cause?.message ?? (error as Error).message }
@@ -74,11 +85,12 @@ export function register (program: Command): void {
     .description('POST a payload file (or - for stdin) to the service, retrying as the scraper does (network errors and 5xx, after 10 s and 20 s)')
     .argument('<file>', 'a JSON payload file, or -')
     .option('--url <url>', 'the service (default: USAGE_VAULT_URL, then http://127.0.0.1:4000)')
-    .action(async (file: string, options: { url?: string }) => {
+    .option('--insecure', 'allow plain http:// to a host other than loopback (the key crosses the network unencrypted)')
+    .action(async (file: string, options: { url?: string, insecure?: boolean }) => {
       const config = loadConfig()
       const key = config.CLAUDE_SYNC_API_KEY
       if (key === undefined) throw new CliError('CLAUDE_SYNC_API_KEY is not set: push needs the write key', EXIT_USAGE)
-      const url = endpoint(options.url ?? process.env.USAGE_VAULT_URL ?? 'http://127.0.0.1:4000')
+      const url = endpoint(options.url ?? process.env.USAGE_VAULT_URL ?? 'http://127.0.0.1:4000', options.insecure === true)
       const delays = retryDelays()
       const body = file === '-'
         ? await text(process.stdin)
@@ -93,6 +105,9 @@ export function register (program: Command): void {
         if (result.kind === 'answered' && result.status < 300) {
           await writeOut(`${result.body}\n`)
           return
+        }
+        if (result.kind === 'answered' && result.status < 400) {
+          throw new CliError(`refused: ${result.status} redirect to ${result.location ?? '(no location)'}; push never follows a redirect (the key would go there too): give the final URL as --url`)
         }
         if (result.kind === 'answered' && result.status < 500) {
           throw new CliError(`refused: ${result.status} ${summary(result.body)}`)
