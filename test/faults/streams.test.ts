@@ -1,5 +1,5 @@
-// Event streams cannot use up the service's file descriptors (contract section 6): with `ulimit -n 64`,
-// 80 clients asking for /events (and keeping their connections) get at most 10 streams from one
+// Event streams cannot use up the service's file descriptors (contract section 6): with `ulimit -n 128`,
+// 150 clients asking for /events (and keeping their connections) get at most 10 streams from one
 // address; the others are answered 503 and their connections closed, so /health and writes go on.
 import t from 'tap'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -12,7 +12,7 @@ import { missingBuild } from './lib/paths.js'
 import { startService } from './lib/processes.js'
 
 const skip = missingBuild()
-const STREAMS = 80
+const STREAMS = 150
 
 /** A client that asks for the stream and never lets go of its connection; resolves with the status line. */
 function hold (port: number, sockets: Socket[]): Promise<string> {
@@ -33,10 +33,10 @@ function hold (port: number, sockets: Socket[]): Promise<string> {
   })
 }
 
-t.test(`${STREAMS} event streams under ulimit -n 64: at most 10 from one address, /health and writes still answered`, { skip: skip ?? false }, async (t) => {
+t.test(`${STREAMS} event streams under ulimit -n 128: at most 10 from one address, /health and writes still answered`, { skip: skip ?? false }, async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'uv-streams-'))
   t.teardown(() => rm(dataDir, { recursive: true, force: true }))
-  const service = await startService(dataDir, { prefix: ['sh', '-c', 'ulimit -n 64 && exec "$0" "$@"'] })
+  const service = await startService(dataDir, { prefix: ['sh', '-c', 'ulimit -n 128 && exec "$0" "$@"'] })
   t.teardown(() => service.stop())
   const port = Number(new URL(service.url).port)
   const sockets: Socket[] = []
