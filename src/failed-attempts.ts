@@ -1,9 +1,11 @@
 // Counts refused API keys per client in fixed one-minute windows: after `max` failures in a window,
 // that client's wrong keys are answered 429 until the window is over. A client is an IPv4 address,
 // or an IPv6 /64 (one host usually holds a whole /64, so counting single IPv6 addresses would let it
-// escape the limit). The table is a Map kept in least-recently-failed order and capped at `capacity`:
-// a new client costs one insertion and at most one eviction of the oldest entry, never a scan, however
-// many addresses try. @fastify/rate-limit counts every request and would refuse a correct key too,
+// escape the limit). The table is bounded by `capacity` and costs the same per request however
+// many addresses try: two generations of half the capacity each; a client that fails again is moved
+// to the current one, and when the current one is full the older one is dropped whole. No scan,
+// no iteration (evicting a Map's oldest entry by iterating from its front slows down as deleted
+// slots pile up there). @fastify/rate-limit counts every request and would refuse a correct key too,
 // so this small counter does the job instead.
 import { isIPv4, isIPv6 } from 'node:net'
 
@@ -39,26 +41,29 @@ export function clientKey (address: string): string {
 }
 
 export function createFailedAttempts (options: { max: number, windowMs: number, capacity?: number }): FailedAttempts {
-  const capacity = options.capacity ?? DEFAULT_CAPACITY
-  const windows = new Map<string, { start: number, failures: number }>()
+  const generation = Math.max(1, Math.floor((options.capacity ?? DEFAULT_CAPACITY) / 2))
+  let current = new Map<string, { start: number, failures: number }>()
+  let previous = new Map<string, { start: number, failures: number }>()
 
   return {
-    get size () { return windows.size },
+    get size () { return current.size + previous.size },
     blockedFor (client, now) {
-      const window = windows.get(client)
+      const window = current.get(client) ?? previous.get(client)
       if (window === undefined || window.failures < options.max) return 0
       return Math.max(0, window.start + options.windowMs - now)
     },
     record (client, now) {
-      const window = windows.get(client)
-      // Re-inserted on every failure: the Map's order is then least recently failed first.
-      windows.delete(client)
-      if (window === undefined || now - window.start >= options.windowMs) {
-        if (windows.size >= capacity) windows.delete(windows.keys().next().value as string)
-        windows.set(client, { start: now, failures: 1 })
-      } else {
-        window.failures++
-        windows.set(client, window)
+      let window = current.get(client)
+      if (window === undefined) {
+        window = previous.get(client)
+        previous.delete(client)
+      }
+      if (window === undefined || now - window.start >= options.windowMs) window = { start: now, failures: 1 }
+      else window.failures++
+      current.set(client, window)
+      if (current.size >= generation) {
+        previous = current
+        current = new Map()
       }
     }
   }
