@@ -141,3 +141,14 @@ t.test('an earlier-format file named for the future is damaged and never raises 
   t.equal(id.slice(0, 4), String(new Date().getUTCFullYear()), `the next id is for now: ${id}`)
   t.ok((await health(app)).storage.damaged >= 1, 'reported')
 })
+
+t.test('a lock file that is a link is never read or written through: it is replaced by a real lock', async (t) => {
+  const dataDir = await tempDir(t)
+  const { target } = await outside(t)
+  const before = await readFile(target, 'utf8')
+  await symlink(target, join(dataDir, '.lock'))
+  const app = await build(t, { dataDir })
+  t.equal((await save(app)).statusCode, 200, 'the service starts and stores')
+  t.ok((await lstat(join(dataDir, '.lock'))).isFile(), 'the lock is a file of its own')
+  t.equal(await readFile(target, 'utf8'), before, 'the file behind the link is unchanged')
+})
