@@ -81,7 +81,7 @@ t.test('a querystring validation error is 400 VALIDATION_ERROR naming the parame
   const { app } = await withFailingRoutes(t)
   const response = await app.inject({ method: 'GET', url: '/api/test/query?limit=11' })
   t.equal(response.statusCode, 400)
-  t.match(response.json(), { errorCode: 'VALIDATION_ERROR', message: /^querystring\.limit must be <= 10/ })
+  t.match(response.json(), { errorCode: 'VALIDATION_ERROR', message: /^querystring\.limit must be .*10/ })
 })
 
 t.test('a URL that cannot be decoded is 400 in the envelope, with X-Request-Id', async (t) => {
