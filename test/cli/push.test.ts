@@ -139,9 +139,9 @@ t.test('plain http:// to a host other than loopback is refused unless --insecure
   const insecure = await runCli(['push', file, '--insecure', '--url', 'http://vault.example.invalid'], { env: { CLAUDE_SYNC_API_KEY: WRITE_KEY, USAGE_VAULT_PUSH_RETRY_DELAYS_MS: '' } })
   t.equal(insecure.code, 1, 'with --insecure it tries (and here fails to resolve)')
   t.notMatch(insecure.stderr, /--insecure/)
-  for (const loopback of ['http://127.0.0.1:1', 'http://localhost:1', 'http://[::1]:1']) {
+  await Promise.all(['http://127.0.0.1:1', 'http://localhost:1', 'http://[::1]:1'].map(async (loopback) => {
     const local = await runCli(['push', file, '--url', loopback], { env: { CLAUDE_SYNC_API_KEY: WRITE_KEY, USAGE_VAULT_PUSH_RETRY_DELAYS_MS: '' } })
     t.equal(local.code, 1, `${loopback}: loopback needs no --insecure (connection refused here)`)
     t.notMatch(local.stderr, /--insecure/)
-  }
+  }))
 })
