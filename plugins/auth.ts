@@ -1,7 +1,9 @@
 // API keys. Writes need the write key (CLAUDE_SYNC_API_KEY, or the key kept in DATA_DIR/.api-key);
 // when CLAUDE_READ_API_KEY is set, every `GET /api/...` but /api/health needs it or the write key.
-// Keys are compared in constant time; after 10 refused keys within a minute an address gets 429
-// until that minute is over.
+// Keys are compared in constant time. After 10 wrong keys within a minute from one client (address,
+// IPv6 by /64; behind TRUST_PROXY the client X-Forwarded-For names), its wrong keys get 429 until that
+// minute is over. A valid key is never refused and a request without a key is never counted: the
+// limit slows guessing, it must not let anyone lock the scraper out.
 //
 // Other route plugins protect a route with the decorator:
 //   fastify.post('/cleanup', { onRequest: fastify.requireWriteKey, schema: { response: { ...errorResponses(401, 429) } } }, handler)
@@ -10,7 +12,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from '../src/api-error.js'
-import { createFailedAttempts } from '../src/failed-attempts.js'
+import { clientKey, createFailedAttempts } from '../src/failed-attempts.js'
 import { resolveWriteKey } from '../src/write-key.js'
 
 export type KeyHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
@@ -44,18 +46,8 @@ async function auth (fastify: FastifyInstance): Promise<void> {
   const attempts = createFailedAttempts({ max: MAX_FAILED_ATTEMPTS, windowMs: FAILED_ATTEMPTS_WINDOW_MS })
 
   const requireKey = (accepted: Buffer[], which: string): KeyHook => async (request) => {
-    const now = Date.now()
-    const wait = attempts.blockedFor(request.ip, now)
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000)
-      throw new ApiError(429, 'TOO_MANY_ATTEMPTS', `too many refused API keys from this address; try again in ${seconds} s`, {
-        headers: { 'retry-after': String(seconds) },
-        suggestion: 'check the X-API-Key the client sends'
-      })
-    }
     const offered = request.headers['x-api-key']
     if (typeof offered !== 'string' || offered === '') {
-      attempts.record(request.ip, now)
       throw new ApiError(401, 'AUTH_MISSING', `this route needs the ${which} key in the X-API-Key header`, {
         suggestion: 'send X-API-Key'
       })
@@ -64,13 +56,22 @@ async function auth (fastify: FastifyInstance): Promise<void> {
     // Every key is compared, so the time taken does not tell which one came close.
     let match = false
     for (const candidate of accepted) match = timingSafeEqual(offeredDigest, candidate) || match
-    if (!match) {
-      attempts.record(request.ip, now)
-      request.log.warn({ ip: request.ip }, 'refused an invalid API key')
-      throw new ApiError(401, 'AUTH_INVALID', 'the X-API-Key is not valid', {
-        suggestion: `send the ${which} key configured on the server`
+    if (match) return
+    const client = clientKey(request.ip)
+    const now = Date.now()
+    const wait = attempts.blockedFor(client, now)
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000)
+      throw new ApiError(429, 'TOO_MANY_ATTEMPTS', `too many refused API keys from this address; try again in ${seconds} s`, {
+        headers: { 'retry-after': String(seconds) },
+        suggestion: 'check the X-API-Key the client sends'
       })
     }
+    attempts.record(client, now)
+    request.log.warn({ ip: request.ip }, 'refused an invalid API key')
+    throw new ApiError(401, 'AUTH_INVALID', 'the X-API-Key is not valid', {
+      suggestion: `send the ${which} key configured on the server`
+    })
   }
 
   const requireWriteKey = requireKey(writeKeys, 'write')

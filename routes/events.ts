@@ -1,6 +1,8 @@
 // GET /events: Server-Sent Events, one `version` event per stored version. A client that
 // reconnects with Last-Event-ID first gets what it missed (src/history/version-feed.ts). Open
-// streams are ended in preClose: otherwise a graceful close would wait on them for ever.
+// streams are ended in preClose: otherwise a graceful close would wait on them for ever. Streams are
+// limited in number (plugins/streams.ts) and each holds a bounded buffer: the feed waits for a
+// client that does not read, and closes its stream when the buffer stays full for `stallMs`.
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
@@ -12,9 +14,12 @@ import { EventsHeaders } from '../src/schemas/history.js'
 export interface EventsRoutesOptions {
   /** Interval of the comment that keeps idle connections open through proxies. */
   heartbeatMs?: number
+  /** How long a client's buffer may stay full before its stream is closed. */
+  stallMs?: number
 }
 
 export const HEARTBEAT_MS = 15_000
+export const STALL_MS = 30_000
 
 const EventStream = Type.String({
   description: 'text/event-stream. `event: version` with `id:` = version id and data `{ id, receivedAt, payload }`; ' +
@@ -25,6 +30,7 @@ const EventStream = Type.String({
 
 export default async function eventsRoutes (fastify: FastifyInstance, options: EventsRoutesOptions): Promise<void> {
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS
+  const stallMs = options.stallMs ?? STALL_MS
   const feeds = new Set<VersionFeed>()
 
   fastify.addHook('preClose', async () => {
@@ -38,7 +44,7 @@ export default async function eventsRoutes (fastify: FastifyInstance, options: E
       headers: EventsHeaders,
       response: {
         200: { description: 'an event stream that stays open', content: { 'text/event-stream': { schema: EventStream } } },
-        ...errorResponses(401, 429, 500)
+        ...errorResponses(401, 429, 500, 503)
       }
     }
   }, async (request, reply) => {
@@ -48,10 +54,20 @@ export default async function eventsRoutes (fastify: FastifyInstance, options: E
       store: fastify.store,
       lastEventId: request.headers['last-event-id'],
       heartbeatMs,
+      stallMs,
       log: request.log,
       sink: {
-        write: (chunk) => { if (!response.writableEnded) response.write(chunk) },
-        end: () => { if (!response.writableEnded) response.end() }
+        write: (chunk) => response.writableEnded || response.write(chunk),
+        end: () => { if (!response.writableEnded) response.end() },
+        drained: () => new Promise((resolve) => {
+          const done = (): void => {
+            response.off('drain', done)
+            response.off('close', done)
+            resolve()
+          }
+          response.once('drain', done)
+          response.once('close', done)
+        })
       }
     })
     feeds.add(feed)

@@ -116,7 +116,7 @@ export default async function refreshRoutes (fastify: FastifyInstance, options: 
       security: [{ apiKey: [] }],
       response: {
         200: { description: 'an event stream that stays open', content: { 'text/event-stream': { schema: RefreshStream } } },
-        ...errorResponses(401, 429, 500)
+        ...errorResponses(401, 429, 500, 503)
       }
     }
   }, async (request, reply) => {

@@ -21,7 +21,8 @@ export default async function seriesRoutes (fastify: FastifyInstance): Promise<v
     const { from, to } = receiptBounds(request.query)
     const list = fastify.store.list()
     // A misspelt field would otherwise look like a field without data: name the ones there are.
-    if (list.length > 0 && !list.some((meta) => field in meta.numbers)) {
+    // Own keys only: `__proto__` or `toString` are in every object's prototype, not in any version.
+    if (list.length > 0 && !list.some((meta) => Object.hasOwn(meta.numbers, field))) {
       throw new ApiError(400, 'VALIDATION_ERROR', `querystring.field: no retained version has a numeric field ${field}`, {
         suggestion: `one of: ${numericFields(list).join(', ')}`
       })

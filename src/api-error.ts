@@ -2,6 +2,9 @@
 // a validation failure) into the status, errorCode and message of the contract's envelope, and
 // hides the internals of 5xx. plugins/errors.ts answers with it; so does `answerFrameworkError`,
 // for the few errors Fastify raises before any hook or handler runs (a malformed URL).
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorEnvelope } from './schemas/errors.js'
 import { StorageError } from './storage/errors.js'
@@ -171,4 +174,35 @@ export function answerFrameworkError (error: FastifyError, request: FastifyReque
     .header('x-request-id', request.id)
     .type('application/json; charset=utf-8')
     .send(envelope(described, request.id))
+}
+
+/** What Node's HTTP parser refuses, by its error code: the status and the envelope's fields. */
+function describeClientError (code: string | undefined): DescribedError {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { statusCode: 431, errorCode: 'HEADERS_TOO_LARGE', message: 'the request headers are too large', suggestion: 'send fewer or shorter headers' }
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+    case 'ERR_HTTP_HEADERS_TIMEOUT':
+      return { statusCode: 408, errorCode: 'REQUEST_TIMEOUT', message: 'the request did not arrive in time', suggestion: 'send the whole request at once' }
+    default:
+      return { statusCode: 400, errorCode: 'MALFORMED_REQUEST', message: 'the request is not valid HTTP', suggestion: 'send a well-formed HTTP/1.1 request' }
+  }
+}
+
+/**
+ * Fastify's `clientErrorHandler`: the parser's own refusals (headers too large, a malformed request,
+ * a request that took too long) answered in the envelope, with a request id, then the connection closed.
+ */
+export function answerClientError (error: Error & { code?: string }, socket: Duplex): void {
+  // Nothing can be answered on a connection the client already reset or that is gone.
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const described = describeClientError(error.code)
+  const requestId = randomUUID()
+  const body = JSON.stringify(envelope(described, requestId))
+  socket.end(`HTTP/1.1 ${described.statusCode} ${STATUS_CODES[described.statusCode] ?? ''}\r\n` +
+    'Content-Type: application/json; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`)
 }

@@ -13,6 +13,7 @@ import swagger from '../plugins/swagger.js'
 import storage from '../plugins/storage.js'
 import auth from '../plugins/auth.js'
 import cleanup from '../plugins/cleanup.js'
+import streams from '../plugins/streams.js'
 import health from '../routes/health.js'
 import consoleUsage from '../routes/console-usage.js'
 import page from '../routes/page.js'
@@ -47,6 +48,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   // After storage: a generated write key is kept in the data folder, which the store has opened (and locked).
   await fastify.register(auth)
   await fastify.register(cleanup)
+  // Before the routes that hold streams open: they take their places from it.
+  await fastify.register(streams)
   await fastify.register(health)
   await fastify.register(consoleUsage)
   // The history API (contract section 6), one resource a plugin.

@@ -1,20 +1,26 @@
 // The service's configuration: one TypeBox schema gives both the start-up validation of the
 // environment and the TypeScript type that the rest of the code reads.
+import { isIP } from 'node:net'
 import { Type, type Static } from '@sinclair/typebox'
 import { envSchema, type EnvSchemaOpt } from 'env-schema'
 import { isTimeZone, systemTimeZone } from './insights/zone-time.js'
+
+/** Shorter keys are guessable: contract section 2 refuses them at start. */
+export const MIN_KEY_LENGTH = 16
 
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 4000 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
-  CLAUDE_SYNC_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
-  CLAUDE_READ_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  CLAUDE_SYNC_API_KEY: Type.Optional(Type.String({ minLength: MIN_KEY_LENGTH })),
+  CLAUDE_READ_API_KEY: Type.Optional(Type.String({ minLength: MIN_KEY_LENGTH })),
   RETENTION_MAX_VERSIONS: Type.Integer({ minimum: 1, default: 100 }),
   RETENTION_DAYS: Type.Number({ minimum: 0, default: 7 }),
   STALE_AFTER_MINUTES: Type.Number({ exclusiveMinimum: 0, default: 10 }),
   USAGE_TIMEZONE: Type.Optional(Type.String({ minLength: 1 })),
   CORS_ORIGINS: Type.String({ default: '' }),
+  EVENTS_MAX_STREAMS: Type.Integer({ minimum: 1, default: 100 }),
+  TRUST_PROXY: Type.String({ default: '' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' }
@@ -61,6 +67,23 @@ export function checkEnv (env: Env): void {
   if (env.USAGE_TIMEZONE !== undefined && !isTimeZone(env.USAGE_TIMEZONE)) {
     throw new ConfigError(`invalid configuration: USAGE_TIMEZONE ${JSON.stringify(env.USAGE_TIMEZONE)} is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`)
   }
+  const badProxy = trustedProxies(env).find((entry) => !isAddressOrRange(entry))
+  if (badProxy !== undefined) {
+    throw new ConfigError(`invalid configuration: TRUST_PROXY: ${JSON.stringify(badProxy)} is not an IP address or a CIDR range`)
+  }
+}
+
+function isAddressOrRange (entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  if (bits === undefined) return true
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)
+}
+
+/** The proxies of TRUST_PROXY, trimmed, without empty entries: Fastify's `trustProxy` list. */
+export function trustedProxies (env: Pick<Env, 'TRUST_PROXY'>): string[] {
+  return env.TRUST_PROXY.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
 }
 
 /** The zone in which wall-clock reset texts are read (USAGE_TIMEZONE, else the service's own). */

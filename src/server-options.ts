@@ -2,16 +2,23 @@
 // same instance.
 import { randomUUID } from 'node:crypto'
 import type { FastifyServerOptions } from 'fastify'
-import type { Env } from './config.js'
-import { answerFrameworkError } from './api-error.js'
+import { trustedProxies, type Env } from './config.js'
+import { answerClientError, answerFrameworkError } from './api-error.js'
 
 /** A request id a client may choose itself, when it is short and plain; otherwise one is made. */
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/
 
 export const BODY_LIMIT_BYTES = 64 * 1024
 
-export function serverOptions (env: Pick<Env, 'LOG_LEVEL'>): FastifyServerOptions {
+/** The longest a graceful close may take; pm2's kill_timeout is set above it. */
+export const CLOSE_TIMEOUT_MS = 10_000
+
+export function serverOptions (env: Pick<Env, 'LOG_LEVEL'> & Partial<Pick<Env, 'TRUST_PROXY'>>): FastifyServerOptions {
+  const proxies = trustedProxies({ TRUST_PROXY: env.TRUST_PROXY ?? '' })
   return {
+    // request.ip is the client named in X-Forwarded-For only when the connection comes from one of
+    // these; otherwise the connection's own address, whatever the headers say.
+    trustProxy: proxies.length === 0 ? false : proxies,
     logger: {
       level: env.LOG_LEVEL,
       // Keys never reach the log, whatever the level.
@@ -27,6 +34,8 @@ export function serverOptions (env: Pick<Env, 'LOG_LEVEL'>): FastifyServerOption
     bodyLimit: BODY_LIMIT_BYTES,
     // A URL Fastify cannot decode is refused before any hook runs: answered here in the envelope.
     frameworkErrors: answerFrameworkError,
+    // What Node's parser refuses before Fastify sees a request (431, 400, 408), in the envelope too.
+    clientErrorHandler: answerClientError,
     // Health checks and the scraper's retries need answers in bounded time.
     connectionTimeout: 30_000,
     requestTimeout: 30_000,

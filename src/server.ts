@@ -5,10 +5,9 @@ import Fastify from 'fastify'
 import { pino } from 'pino'
 import app from './app.js'
 import { ConfigError, readEnv, type Env } from './config.js'
-import { serverOptions } from './server-options.js'
+import { CLOSE_TIMEOUT_MS, serverOptions } from './server-options.js'
 
-/** The longest a graceful close may take; pm2's kill_timeout is set above it. */
-export const CLOSE_TIMEOUT_MS = 10_000
+export { CLOSE_TIMEOUT_MS }
 
 async function readTls (env: Env): Promise<{ cert: Buffer, key: Buffer } | null> {
   if (env.TLS_CERT_FILE === undefined || env.TLS_KEY_FILE === undefined) return null

@@ -59,10 +59,14 @@ export function buildVersionView (version: StoredVersion, versions: readonly Ver
   }
 }
 
-/** Fresh data may be cached a minute, ageing data half that, and old data must be revalidated. */
-export function cacheControl (age: number): string {
-  if (age < 5) return 'public, max-age=60'
-  if (age < 10) return 'public, max-age=30'
+/**
+ * Fresh data may be cached a minute, ageing data half that, and old data must be revalidated. Behind
+ * a read key (`keyed`) only the client's own cache may keep it: a shared cache would serve it to anyone.
+ */
+export function cacheControl (age: number, keyed = false): string {
+  const scope = keyed ? 'private' : 'public'
+  if (age < 5) return `${scope}, max-age=60`
+  if (age < 10) return `${scope}, max-age=30`
   return 'no-cache'
 }
 
@@ -118,9 +122,15 @@ export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, 
   const { shown, etag } = shownPayload(version, versions, current)
   const lastModified = dataTime(version)
   const age = ageMinutes(lastModified, now)
+  const keyed = config.CLAUDE_READ_API_KEY !== undefined
   reply.header('etag', etag)
     .header('last-modified', new Date(lastModified).toUTCString())
-    .header('cache-control', cacheControl(age))
+    .header('cache-control', cacheControl(age, keyed))
+  if (keyed) {
+    // Added to what CORS may have set (Vary: Origin), not in its place.
+    const vary = reply.getHeader('vary')
+    reply.header('vary', vary === undefined ? 'X-API-Key' : `${String(vary)}, X-API-Key`)
+  }
   // A client that holds this version costs no body at all.
   if (notModified(request, etag, lastModified)) return reply.code(304).send()
   // Already JSON text: Fastify sends a string with a JSON content type as it is.

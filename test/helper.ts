@@ -33,7 +33,7 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
     LOG_LEVEL: 'silent',
     ...options.env
   }
-  const fastify = Fastify(serverOptions({ LOG_LEVEL: (env.LOG_LEVEL ?? 'silent') as 'silent' }))
+  const fastify = Fastify(serverOptions({ LOG_LEVEL: (env.LOG_LEVEL ?? 'silent') as 'silent', TRUST_PROXY: (env as Record<string, string | undefined>).TRUST_PROXY ?? '' }))
   // Through fastify-plugin, so that tests reach what the app decorates (`config`, `store`); the
   // server has nothing else at its root, so requests meet the same hooks either way.
   await fastify.register(fp(app), { env, ...(options.clock === undefined ? {} : { clock: options.clock }) })

@@ -7,7 +7,7 @@
 import type { Command } from 'commander'
 import type { Logger } from 'pino'
 import { CliError, cliLogger, EXIT_USAGE, loadConfig } from './context.js'
-import { endpoint, pushSnapshot, retryDelays, ROUTE, serviceOf } from './push.js'
+import { endpoint, INSECURE_HELP, pushSnapshot, retryDelays, ROUTE, serviceOf } from './push.js'
 import { followRefreshRequests } from './refresh-stream.js'
 import { runSnapshotCommand, type SnapshotCommand } from './snapshot-command.js'
 
@@ -112,7 +112,8 @@ export function register (program: Command): void {
     .option('--file <path>', 'read the snapshot from this file after each run, instead of stdout')
     .option('--timeout <duration>', 'stop a run that takes longer than this', '5m')
     .option('--url <url>', 'the service (default: USAGE_VAULT_URL, then http://127.0.0.1:4000)')
-    .action(async (options: { run: string, every: string, file?: string, timeout: string, url?: string }) => {
+    .option('--insecure', INSECURE_HELP)
+    .action(async (options: { run: string, every: string, file?: string, timeout: string, url?: string, insecure?: boolean }) => {
       const everyMs = parseDuration('--every', options.every)
       const timeoutMs = parseDuration('--timeout', options.timeout)
       const { base, key } = serviceOf(options.url, 'agent')
@@ -122,8 +123,8 @@ export function register (program: Command): void {
       const agent = startAgent({
         command: { run: options.run, file: options.file, timeoutMs },
         everyMs,
-        postUrl: endpoint(base),
-        streamUrl: endpoint(base, `${ROUTE}/refresh-requests`),
+        postUrl: endpoint(base, options.insecure === true),
+        streamUrl: endpoint(base, options.insecure === true, `${ROUTE}/refresh-requests`),
         key,
         delays: retryDelays(),
         log

@@ -9,17 +9,25 @@ import type { Logger } from 'pino'
 import type { Env } from '../config.js'
 import type { ImportedVersion } from '../storage/index.js'
 import { CliError, cliLogger, dataDirOf, EXIT_USAGE, loadConfig, writeOut } from './context.js'
+import { importProblem } from './import-checks.js'
 import { readVersionLines } from './ndjson.js'
 import { withStore } from './store.js'
 
-/** Every readable version of another data folder, opened read-only (a service may hold it). */
+/** Every readable version of another data folder, opened read-only (a service may hold it), each
+ * checked as a line of an export is. */
 async function versionsOfFolder (dir: string, config: Env, log: Logger): Promise<ImportedVersion[]> {
+  const now = Date.now()
   return await withStore(dir, config, log, { readOnly: true }, async (source) => {
     const versions: ImportedVersion[] = []
     for (const meta of [...source.list()]) {
       const version = await source.get(meta.id)
-      if (version === null) log.warn({ id: meta.id, folder: dir }, 'version could not be read; not imported')
-      else versions.push({ id: meta.id, receivedAt: meta.receivedAt, payload: version.payload })
+      if (version === null) {
+        log.warn({ id: meta.id, folder: dir }, 'version could not be read; not imported')
+        continue
+      }
+      const problem = importProblem({ id: meta.id, receivedAt: meta.receivedAt, payload: version.payload }, now)
+      if (problem !== null) throw new CliError(`${dir}: version ${meta.id}: ${problem}`)
+      versions.push({ id: meta.id, receivedAt: meta.receivedAt, payload: version.payload })
     }
     return versions
   })

@@ -2,7 +2,9 @@
 // the write key, a 10 s timeout, and retries after 10 s and 20 s on network errors and 5xx, never
 // on 4xx (a refused body or key will not get better by sending it again). Exit 0 when stored (or a
 // duplicate), 1 when refused or when every attempt failed, 2 for a usage error. `usage-vault agent`
-// pushes each snapshot with `pushSnapshot`, so both follow the same rules.
+// pushes each snapshot with `pushSnapshot`, so both follow the same rules. The key goes only where
+// --url says: a redirect is never followed (it would carry the key and the body to another origin),
+// and plain http:// to a host other than loopback needs --insecure.
 import { readFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -29,8 +31,12 @@ export function retryDelays (): number[] {
   return delays
 }
 
-/** The URL of `route` on the service at `base` (`--url`). */
-export function endpoint (base: string, route: string = ROUTE): URL {
+/** Hosts where plain HTTP never leaves the machine. */
+const isLoopback = (hostname: string): boolean =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+
+/** The URL of `route` on the service at `base` (`--url`); plain http:// beyond loopback only when `insecure`. */
+export function endpoint (base: string, insecure: boolean, route: string = ROUTE): URL {
   let url: URL
   try {
     url = new URL(base)
@@ -38,6 +44,9 @@ export function endpoint (base: string, route: string = ROUTE): URL {
     throw new CliError(`--url ${base} is not a URL`, EXIT_USAGE)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url ${base} is not http(s)`, EXIT_USAGE)
+  if (url.protocol === 'http:' && !isLoopback(url.hostname) && !insecure) {
+    throw new CliError(`refusing to send the write key over plain http:// to ${url.host}: use https://, or pass --insecure to send it anyway`, EXIT_USAGE)
+  }
   // A base with a path (behind a proxy at /vault/) keeps it; the full route of the snapshots is accepted as is.
   const prefix = url.pathname.replace(/\/+$/, '')
   url.pathname = `${prefix.endsWith(ROUTE) ? prefix.slice(0, -ROUTE.length) : prefix}${route}`
@@ -45,7 +54,7 @@ export function endpoint (base: string, route: string = ROUTE): URL {
 }
 
 type Attempt =
-  | { kind: 'answered', status: number, body: string }
+  | { kind: 'answered', status: number, body: string, location: string | null }
   | { kind: 'network', reason: string }
 
 async function attempt (url: URL, key: string, body: string, requestId: string): Promise<Attempt> {
@@ -54,9 +63,11 @@ async function attempt (url: URL, key: string, body: string, requestId: string):
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': key, 'x-request-id': requestId },
       body,
+      // A redirect is answered back to us, never followed.
+      redirect: 'manual',
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)
     })
-    return { kind: 'answered', status: response.status, body: await response.text() }
+    return { kind: 'answered', status: response.status, body: await response.text(), location: response.headers.get('location') }
   } catch (error) {
     const cause = (error as { cause?: { code?: string, message?: string } }).cause
     return { kind: 'network', reason: cause?.code ?? cause?.message ?? (error as Error).message }
@@ -96,6 +107,9 @@ export async function pushSnapshot ({ url, key, body, delays, onRetry }: PushOpt
   for (let tries = 0; ; tries++) {
     const result = await attempt(url, key, body, requestId)
     if (result.kind === 'answered' && result.status < 300) return result.body
+    if (result.kind === 'answered' && result.status < 400) {
+      throw new CliError(`refused: ${result.status} redirect to ${result.location ?? '(no location)'}; a redirect is never followed (the key would go there too): give the final URL as --url`)
+    }
     if (result.kind === 'answered' && result.status < 500) {
       throw new CliError(`refused: ${result.status} ${summary(result.body)}`)
     }
@@ -107,14 +121,17 @@ export async function pushSnapshot ({ url, key, body, delays, onRetry }: PushOpt
   }
 }
 
+export const INSECURE_HELP = 'allow plain http:// to a host other than loopback (the key crosses the network unencrypted)'
+
 export function register (program: Command): void {
   program.command('push')
     .description('POST a payload file (or - for stdin) to the service, retrying as the scraper does (network errors and 5xx, after 10 s and 20 s)')
     .argument('<file>', 'a JSON payload file, or -')
     .option('--url <url>', 'the service (default: USAGE_VAULT_URL, then http://127.0.0.1:4000)')
-    .action(async (file: string, options: { url?: string }) => {
+    .option('--insecure', INSECURE_HELP)
+    .action(async (file: string, options: { url?: string, insecure?: boolean }) => {
       const { base, key } = serviceOf(options.url, 'push')
-      const url = endpoint(base)
+      const url = endpoint(base, options.insecure === true)
       const delays = retryDelays()
       const body = file === '-'
         ? await text(process.stdin)

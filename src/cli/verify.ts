@@ -3,11 +3,17 @@
 // it runs beside a service; it lists each problem on stdout and exits 1 when there is one.
 //
 // It reads the folder's files itself rather than through the store: the store trusts its index for
-// files whose size has not changed, and a check must not trust what it checks.
-import { readdir, readFile } from 'node:fs/promises'
+// files whose size has not changed, and a check must not trust what it checks. It never reads
+// through a symbolic link: a link where a file of the store belongs is a problem of its own.
+import { lstat, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Command } from 'commander'
-import { folderLayout, idOfVersionFile } from '../storage/layout.js'
-import { parseVersionText, readStatistics } from '../storage/open-folder.js'
+import { idSecond } from '../storage/ids.js'
+import { folderLayout, idOfVersionFile, type FolderLayout } from '../storage/layout.js'
+import { LOCK_FILE } from '../storage/lock.js'
+import { isLinkRefusal, LINK_REFUSED, readTextNoFollow } from '../storage/no-follow.js'
+import { futureLimit, MAX_VERSION_FILE_BYTES, parseVersionText, readStatistics } from '../storage/open-folder.js'
+import { WRITE_KEY_FILE } from '../write-key.js'
 import { canonical } from '../storage/payload.js'
 import type { Statistics, VersionStore } from '../storage/index.js'
 import { cliLogger, dataDirOf, EXIT_FAILED, loadConfig, writeOut } from './context.js'
@@ -18,7 +24,7 @@ interface Problem {
   problem: string
 }
 
-async function checkVersionFiles (historyDir: string, versionFile: (id: string) => string): Promise<{ checked: number, problems: Problem[] }> {
+async function checkVersionFiles (historyDir: string, versionFile: (id: string) => string, latestAllowed: number): Promise<{ checked: number, problems: Problem[] }> {
   const names = await readdir(historyDir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return []
     throw error
@@ -29,12 +35,25 @@ async function checkVersionFiles (historyDir: string, versionFile: (id: string) 
     const id = idOfVersionFile(name)
     if (id === null) continue
     const file = versionFile(id)
+    if (idSecond(id) > latestAllowed) {
+      problems.push({ file, problem: 'named for a time more than 1 minute in the future' })
+      continue
+    }
     let text: string
     try {
-      text = await readFile(file, 'utf8')
+      const info = await lstat(file)
+      if (info.isFile() && info.size > MAX_VERSION_FILE_BYTES) {
+        problems.push({ file, problem: 'over 1 MiB' })
+        continue
+      }
+      text = await readTextNoFollow(file)
     } catch (error) {
       // Removed by a running service's retention since the listing: not a problem.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+      if (isLinkRefusal(error)) {
+        problems.push({ file, problem: LINK_REFUSED })
+        continue
+      }
       throw error
     }
     checked++
@@ -85,9 +104,10 @@ async function checkLatestFile (latestFile: string, store: VersionStore): Promis
   if (latest === null) return []
   let text: string
   try {
-    text = await readFile(latestFile, 'utf8')
+    text = await readTextNoFollow(latestFile)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [{ file: latestFile, problem: 'missing' }]
+    if (isLinkRefusal(error)) return [{ file: latestFile, problem: LINK_REFUSED }]
     throw error
   }
   try {
@@ -96,6 +116,13 @@ async function checkLatestFile (latestFile: string, store: VersionStore): Promis
     return [{ file: latestFile, problem: 'not valid JSON' }]
   }
   return [{ file: latestFile, problem: `does not hold the newest version (${latest.meta.id})` }]
+}
+
+/** The store's own files and `_damaged/`, which must never be symbolic links (contract section 3). */
+async function checkOwnFiles (layout: FolderLayout): Promise<Problem[]> {
+  const files = [layout.indexFile, layout.metadataFile, layout.damagedDir, join(layout.dataDir, LOCK_FILE), join(layout.dataDir, WRITE_KEY_FILE)]
+  const links = await Promise.all(files.map(async (file) => (await lstat(file).catch(() => null))?.isSymbolicLink() === true))
+  return files.filter((_, index) => links[index]).map((file) => ({ file, problem: LINK_REFUSED }))
 }
 
 export function register (program: Command): void {
@@ -107,11 +134,13 @@ export function register (program: Command): void {
       const dataDir = dataDirOf(options.dataDir, config)
       const layout = folderLayout(dataDir)
       const { checked, problems } = await withStore(dataDir, config, cliLogger(config), { readOnly: true }, async (store) => {
-        const files = await checkVersionFiles(layout.historyDir, layout.versionFile)
+        // As the store judges it at start: past both the clock and the newest receipt recorded.
+        const files = await checkVersionFiles(layout.historyDir, layout.versionFile, futureLimit(await readStatistics(layout.metadataFile), Date.now()))
         return {
           checked: files.checked,
           problems: [
             ...files.problems,
+            ...await checkOwnFiles(layout),
             ...await checkStatistics(layout.metadataFile, store.statistics()),
             ...await checkLatestFile(layout.latestFile, store)
           ]

@@ -3,6 +3,9 @@
 // payloads from the store asynchronously; versions stored meanwhile are held back and sent after,
 // each id once and in order. When the client's last id is gone (pruned, or unknown), it gets a
 // `reset` event instead: it has missed versions and should read the current state again.
+//
+// The client's buffer is bounded: when the sink says it is full, the replay waits for it to drain,
+// heartbeats are skipped, and a stream whose buffer stays full for `stallMs` is closed.
 import type { StoreLog } from '../storage/log.js'
 import { isVersionId } from '../storage/ids.js'
 import type { StoredVersion, VersionStore } from '../storage/types.js'
@@ -13,9 +16,12 @@ export interface FeedOptions {
   store: Pick<VersionStore, 'list' | 'get' | 'onVersion'>
   /** The client's `Last-Event-ID`, if it sent one. */
   lastEventId: string | undefined
-  /** The stream to the client; the feed stops writing once closed, and ends it on close. */
-  sink: { write: (chunk: string) => void, end: () => void }
+  /** The stream to the client; the feed stops writing once closed, and ends it on close. `write`
+   * returns false when the client's buffer is full; `drained` resolves once it has room again. */
+  sink: { write: (chunk: string) => boolean, end: () => void, drained: () => Promise<void> }
   heartbeatMs: number
+  /** How long the buffer may stay full before the stream is closed. */
+  stallMs: number
   log: StoreLog
 }
 
@@ -45,7 +51,24 @@ function resumePoint (list: ReturnType<VersionStore['list']>, lastEventId: strin
 export function openVersionFeed (options: FeedOptions): VersionFeed {
   const { store, sink, log } = options
   let closed = false
-  const write = (chunk: string): void => { if (!closed) sink.write(chunk) }
+  /** Resolves when the client's buffer has room again; null while it has room. */
+  let room: Promise<void> | null = null
+  let stall: NodeJS.Timeout | null = null
+  let wake = (): void => {}
+  /** Resolves on close, so a replay waiting for room does not wait for ever. */
+  const closing = new Promise<void>((resolve) => { wake = resolve })
+  const write = (chunk: string): void => {
+    if (closed || sink.write(chunk) || room !== null) return
+    stall = setTimeout(() => {
+      log.warn({ stallMs: options.stallMs }, 'closing an event stream whose client stopped reading')
+      close()
+    }, options.stallMs)
+    stall.unref()
+    room = sink.drained().then(() => {
+      if (stall !== null) clearTimeout(stall)
+      room = null
+    })
+  }
   let replaying = false
   let lastSent: string | null = null
   const held: StoredVersion[] = []
@@ -61,7 +84,8 @@ export function openVersionFeed (options: FeedOptions): VersionFeed {
     if (replaying) held.push(version)
     else send(version)
   })
-  const heartbeat = setInterval(() => { write(sseComment('heartbeat')) }, options.heartbeatMs)
+  // A heartbeat keeps an idle connection open; a full buffer shows the connection is not idle.
+  const heartbeat = setInterval(() => { if (room === null) write(sseComment('heartbeat')) }, options.heartbeatMs)
   heartbeat.unref()
 
   write(sseComment('connected'))
@@ -86,6 +110,8 @@ export function openVersionFeed (options: FeedOptions): VersionFeed {
     replaying = true
     try {
       for (const meta of missed) {
+        // Back-pressure: no more payloads are read while the client has not taken the last ones.
+        while (room !== null && !closed) await Promise.race([room, closing])
         if (closed) return
         const version = await store.get(meta.id)
         // null: pruned while we replayed; the client did not need it any more than retention did.
@@ -107,6 +133,8 @@ export function openVersionFeed (options: FeedOptions): VersionFeed {
     closed = true
     unsubscribe()
     clearInterval(heartbeat)
+    if (stall !== null) clearTimeout(stall)
+    wake()
     sink.end()
   }
 

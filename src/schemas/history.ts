@@ -125,6 +125,22 @@ export const RetentionReport = Type.Object({
   }), { description: 'versions a clean-up now would keep, oldest first, with the rules that keep each' })
 }, { description: 'a retention dry run: nothing is deleted' })
 
+export const RetentionQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'versions per page (deleted and kept together)' }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'nextCursor of the page before' }))
+}, { description: 'other parameters (cache busters) are ignored' })
+export type RetentionQuery = Static<typeof RetentionQuery>
+
+export const RetentionPage = Type.Object({
+  ...RetentionReport.properties,
+  deleted: Type.Array(VersionId, { description: 'ids of this page that a clean-up now would delete, oldest first' }),
+  kept: Type.Array(Type.Object({
+    id: VersionId,
+    reasons: Type.Array(KeepReason, { minItems: 1, example: ['last-N', 'within-D-days'] })
+  }), { description: 'versions of this page that a clean-up now would keep, oldest first, with the rules that keep each' }),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as cursor for the next page; null on the last page' })
+}, { description: 'a retention dry run, a page of versions at a time (keptCount and deletedCount are over all of them): nothing is deleted' })
+
 export const CleanupResult = Type.Object({
   deleted: Type.Integer({ minimum: 0, example: 3 }),
   kept: Type.Integer({ minimum: 0, example: 100 }),

@@ -5,11 +5,13 @@
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { constants } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import { CREATE_NEW, CREATE_OR_REPLACE, FILE_MODE } from './no-follow.js'
 
 /** Writes `data` to `tempPath` and fsyncs it; on failure the temporary file is removed. */
-async function writeSynced (tempPath: string, data: string, flags: string, mtime?: Date): Promise<void> {
+async function writeSynced (tempPath: string, data: string, flags: number, mtime?: Date): Promise<void> {
   try {
-    const file = await open(tempPath, flags, 0o644)
+    // Never through a symbolic link planted under the temporary name (no-follow.ts).
+    const file = await open(tempPath, flags, FILE_MODE)
     try {
       await file.writeFile(data, 'utf8')
       if (mtime !== undefined) await file.utimes(mtime, mtime)
@@ -32,7 +34,7 @@ async function renameOrRemove (tempPath: string, finalPath: string): Promise<voi
   }
 }
 
-async function writeSyncRename (tempPath: string, finalPath: string, data: string, flags: string, mtime?: Date): Promise<void> {
+async function writeSyncRename (tempPath: string, finalPath: string, data: string, flags: number, mtime?: Date): Promise<void> {
   await writeSynced(tempPath, data, flags, mtime)
   await renameOrRemove(tempPath, finalPath)
 }
@@ -42,7 +44,7 @@ async function writeSyncRename (tempPath: string, finalPath: string, data: strin
  * fail rather than mix). `mtime`, when given, is stamped before the fsync, as durable as the content.
  */
 export async function writeFileDurably (tempPath: string, finalPath: string, data: string, mtime?: Date): Promise<void> {
-  await writeSyncRename(tempPath, finalPath, data, 'wx', mtime)
+  await writeSyncRename(tempPath, finalPath, data, CREATE_NEW, mtime)
 }
 
 /** The temporary name of a replaced file: `.<name>.tmp` beside it, which the next start removes. */
@@ -54,7 +56,7 @@ export const replacementTempFile = (path: string): string => join(dirname(path),
  * serialises them.
  */
 export async function replaceFileDurably (path: string, data: string): Promise<void> {
-  await writeSyncRename(replacementTempFile(path), path, data, 'w')
+  await writeSyncRename(replacementTempFile(path), path, data, CREATE_OR_REPLACE)
 }
 
 /** A replacement whose new content is durable under the temporary name, not yet in place. */
@@ -71,7 +73,7 @@ export interface PreparedReplacement {
  */
 export async function prepareReplacement (path: string, data: string): Promise<PreparedReplacement> {
   const temp = replacementTempFile(path)
-  await writeSynced(temp, data, 'w')
+  await writeSynced(temp, data, CREATE_OR_REPLACE)
   return {
     install: () => renameOrRemove(temp, path),
     discard: () => unlink(temp).catch(() => {})

@@ -5,6 +5,10 @@ import { randomInt } from 'node:crypto'
 
 export const VERSION_ID_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})-([0-9a-f]{8})$/
 const MAX_SUFFIX = 0xffffffff
+/** How far ahead of the clock an id or a receipt time may lie before it is refused (import) or damaged (a file). */
+export const MAX_FUTURE_MS = 60_000
+/** Ids have four digits of year: no id names a second from 10000 on. */
+const END_OF_IDS = Date.UTC(10_000, 0, 1)
 
 export function isVersionId (value: string): boolean {
   return VERSION_ID_PATTERN.test(value) && !Number.isNaN(idSecond(value))
@@ -25,6 +29,8 @@ function idSuffix (id: string): number {
 }
 
 export function formatId (secondMs: number, suffix: number): string {
+  // Past the last second an id can name, the ISO text would be `+010000-...`: never hand that out.
+  if (!(secondMs >= 0 && secondMs < END_OF_IDS)) throw new RangeError(`no version id names ${new Date(secondMs).toISOString()}`)
   const stamp = new Date(secondMs).toISOString().slice(0, 19).replaceAll(':', '-')
   return `${stamp}-${suffix.toString(16).padStart(8, '0')}`
 }

@@ -1,10 +1,13 @@
 // The store's own index: an append-only log of the metadata of each version added and the ids
 // removed, so a start with 100,000 versions reads one file instead of 100,000. It is derived: the
 // version files are the truth, the start checks the log against them, and a lost or torn log only
-// costs a slower start. Appends are not fsynced for the same reason.
+// costs a slower start. Appends are not fsynced for the same reason. A symbolic link in its place
+// is never read or appended through (no-follow.ts): it is reported, and the next compaction
+// replaces the link itself with the log.
 import { closeSync, openSync, readSync } from 'node:fs'
-import { open, type FileHandle } from 'node:fs/promises'
-import { Writer } from 'steno'
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { replacementTempFile } from './durable-file.js'
+import { APPEND, CREATE_OR_REPLACE, FILE_MODE, isLinkRefusal, READ } from './no-follow.js'
 import type { VersionMeta } from './types.js'
 
 type IndexRecord = { add: VersionMeta } | { del: string[] }
@@ -15,6 +18,8 @@ export interface IndexSnapshot {
   lines: number
   /** A line could not be read (a torn append): the log should be rewritten. */
   torn: boolean
+  /** The log's name held a symbolic link, which was not read. */
+  link?: boolean
 }
 
 /** Bytes read at a time: the log is parsed a piece at a time, never held whole as one string. */
@@ -25,9 +30,10 @@ export async function readIndex (path: string): Promise<IndexSnapshot> {
   const entries = new Map<string, VersionMeta>()
   let fd: number
   try {
-    fd = openSync(path, 'r')
+    fd = openSync(path, READ)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries, lines: 0, torn: false }
+    if (isLinkRefusal(error)) return { entries, lines: 0, torn: true, link: true }
     throw error
   }
   let lines = 0
@@ -80,14 +86,11 @@ export class IndexLog {
   /** Appends and rewrites run one after another, in the order they were asked for. */
   #queue: Promise<void> = Promise.resolve()
   readonly #onError: (error: unknown) => void
-  /** Compaction replaces the whole log atomically; being derived, it needs no fsync: steno's case. */
-  readonly #rewriter: Writer
 
   constructor (path: string, lines: number, onError: (error: unknown) => void) {
     this.#path = path
     this.#lines = lines
     this.#onError = onError
-    this.#rewriter = new Writer(path)
   }
 
   get lines (): number {
@@ -106,7 +109,18 @@ export class IndexLog {
   compact (versions: readonly VersionMeta[]): Promise<void> {
     return this.#enqueue(async () => {
       await this.#closeHandle()
-      await this.#rewriter.write(toLines(versions.map((add) => ({ add }))))
+      // Replaced atomically through a temporary file; being derived, it needs no fsync.
+      const temp = replacementTempFile(this.#path)
+      const handle = await open(temp, CREATE_OR_REPLACE, FILE_MODE)
+      try {
+        await handle.writeFile(toLines(versions.map((add) => ({ add }))))
+      } finally {
+        await handle.close()
+      }
+      await rename(temp, this.#path).catch(async (error: unknown) => {
+        await unlink(temp).catch(() => {})
+        throw error
+      })
       this.#lines = versions.length
     })
   }
@@ -118,7 +132,7 @@ export class IndexLog {
   #append (records: IndexRecord[]): void {
     this.#lines += records.length
     void this.#enqueue(async () => {
-      this.#handle ??= await open(this.#path, 'a')
+      this.#handle ??= await open(this.#path, APPEND, FILE_MODE)
       await this.#handle.write(toLines(records))
     })
   }

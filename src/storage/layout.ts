@@ -41,7 +41,7 @@ export function idOfVersionFile (name: string): string | null {
   return /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-[0-9a-f]{8}\.json$/.test(name) ? name.slice(0, -5) : null
 }
 
-/** Temporary files of interrupted writes: ours, and steno's (`.<name>.tmp`). */
+/** Temporary files of interrupted writes: of versions (`.tmp-<id>.json`) and of replaced files (`.<name>.tmp`). */
 export function isLeftover (name: string): boolean {
   return name.startsWith(VERSION_TEMP_PREFIX) || (name.startsWith('.') && name.endsWith('.tmp'))
 }

@@ -4,7 +4,7 @@
 // statistics and the latest file while their version files finish, renames them into place once
 // every version file has its name, and fsyncs the directories once. A save is answered when the
 // pass that holds it has finished.
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, open, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HeldDirectory, prepareReplacement, replaceFileDurably, syncDirectory, writeFileDurably, type PreparedReplacement } from './durable-file.js'
 import { StorageError, storageFailure } from './errors.js'
@@ -13,6 +13,7 @@ import { IndexLog } from './index-log.js'
 import { folderLayout } from './layout.js'
 import { acquireLock, type FolderLock } from './lock.js'
 import type { StoreLog } from './log.js'
+import { CREATE_NEW, DIRECTORY_MODE, FILE_MODE, isLinkRefusal, LINK_REFUSED, readTextNoFollow } from './no-follow.js'
 import { describeVersion, openFolder, parseVersionText, quarantine } from './open-folder.js'
 import { canonical, isPayload, serialize } from './payload.js'
 import { expiredVersions, planRetention, type RetentionPolicy } from './retention.js'
@@ -98,13 +99,13 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   let lock: FolderLock | null = null
   if (!readOnly) {
-    await mkdir(layout.dataDir, { recursive: true })
+    await mkdir(layout.dataDir, { recursive: true, mode: DIRECTORY_MODE })
     lock = await acquireLock(layout.dataDir)
   }
 
   let opened
   try {
-    opened = await openFolder(layout, { readOnly, log })
+    opened = await openFolder(layout, { readOnly, log, now: clock() })
   } catch (error) {
     await lock?.release()
     throw error
@@ -124,7 +125,14 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   // two replacements of one file never overlap.
   const writeMetadata = (next: Statistics): Promise<void> => replaceFileDurably(layout.metadataFile, statisticsText(next))
   const writeLatest = (newest: StoredVersion): Promise<void> => replaceFileDurably(layout.latestFile, serialize(newest.payload))
+  /** A symbolic link met where a file of the store belongs (refused, never followed): logged and counted once. */
+  const refuseLink = (file: string): void => {
+    if (damaged.some((entry) => entry.file === file && entry.reason === LINK_REFUSED)) return
+    damaged.push({ file, reason: LINK_REFUSED })
+    log.warn({ file, reason: LINK_REFUSED }, 'refused a symbolic link in the data folder')
+  }
   const indexLog = new IndexLog(layout.indexFile, opened.indexLines, (error) => {
+    if (isLinkRefusal(error)) refuseLink(layout.indexFile)
     log.warn({ err: error }, 'index append failed; the next start rebuilds it from the version files')
   })
   const exclusively = serialQueue()
@@ -322,10 +330,15 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     if (latest?.meta.id === id) return latest
     let text: string
     try {
-      text = await readFile(layout.versionFile(id), 'utf8')
+      text = await readTextNoFollow(layout.versionFile(id))
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         // Removed by retention while we read, or by hand.
+        return null
+      }
+      if (isLinkRefusal(error)) {
+        // Replaced by a link since the start: never served.
+        await setAsideDamaged(meta, LINK_REFUSED).catch(() => {})
         return null
       }
       throw storageFailure(error, 'read the version')
@@ -463,7 +476,24 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     probing ??= (async () => {
       // Named as a leftover (`.<name>.tmp`), so a crash in between leaves nothing the next start keeps.
       const probe = join(layout.historyDir, `.probe-${process.pid}.tmp`)
-      return await writeFile(probe, 'probe').then(() => unlink(probe)).then(() => true, () => false)
+      const write = async (): Promise<void> => {
+        const handle = await open(probe, CREATE_NEW, FILE_MODE)
+        await handle.writeFile('probe').finally(() => handle.close())
+      }
+      try {
+        await write().catch(async (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error
+          // Something holds the probe's name: a leftover, or a link planted there, which O_EXCL
+          // refused to write through. Unlinking removes the name, never what a link points to.
+          if ((await lstat(probe)).isSymbolicLink()) refuseLink(probe)
+          await unlink(probe)
+          await write()
+        })
+        await unlink(probe)
+        return true
+      } catch {
+        return false
+      }
     })().finally(() => { probing = null })
     return probing
   }

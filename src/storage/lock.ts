@@ -5,10 +5,11 @@
 // every few seconds instead, and a foreign lock left untouched for longer than that is stale.
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises'
+import { lstat, open, rename, unlink, utimes } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { LockHeldError, type LockHolder } from './errors.js'
+import { CREATE_NEW, FILE_MODE, readTextNoFollow } from './no-follow.js'
 
 export const LOCK_FILE = '.lock'
 
@@ -45,7 +46,8 @@ function isAlive (path: string, holder: LockHolder, touchedMs: number): boolean 
 
 async function readHolder (path: string): Promise<LockHolder | null> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as LockHolder
+    // Never read through a symbolic link: such a lock is nobody's (isStale).
+    return JSON.parse(await readTextNoFollow(path)) as LockHolder
   } catch {
     return null
   }
@@ -59,7 +61,7 @@ export interface FolderLock {
 }
 
 async function createLockFile (path: string, me: LockHolder): Promise<void> {
-  const file = await open(path, 'wx', 0o644)
+  const file = await open(path, CREATE_NEW, FILE_MODE)
   try {
     await file.writeFile(JSON.stringify(me))
     await file.sync()
@@ -70,7 +72,10 @@ async function createLockFile (path: string, me: LockHolder): Promise<void> {
 
 /** A lock file that cannot be read is being written this instant, unless it is older than that. */
 async function isStale (path: string, holder: LockHolder | null): Promise<boolean> {
-  const touched = await stat(path).then((info) => info.mtimeMs, () => Date.now())
+  const info = await lstat(path).catch(() => null)
+  // A symbolic link is no lock this service makes: it is moved aside (never followed) and replaced.
+  if (info?.isSymbolicLink() === true) return true
+  const touched = info?.mtimeMs ?? Date.now()
   if (holder !== null) return !isAlive(path, holder, touched)
   return Date.now() - touched > UNREADABLE_LOCK_GRACE_MS
 }

@@ -1,13 +1,16 @@
 // Start-up of the local-folder store: read what is in the folder, clean what interrupted writes
 // left, move damaged files aside, and reconcile the index, the statistics and the latest file with
-// the version files, which are the one source of truth.
-import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs'
-import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
+// the version files, which are the one source of truth. Damaged (contract section 4): a file that is
+// truncated, not JSON, nested beyond reason, over 1 MiB, named for a time more than a minute ahead,
+// or a symbolic link, which is never followed (section 3).
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs'
+import { lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { idSecond } from './ids.js'
+import { idSecond, MAX_FUTURE_MS } from './ids.js'
 import { readIndex } from './index-log.js'
 import { idOfVersionFile, isLeftover, type FolderLayout } from './layout.js'
-import { canonical, isPayload, lastUpdatedOf, numericLeaves, resetTexts } from './payload.js'
+import { DIRECTORY_MODE, isLinkRefusal, LINK_REFUSED, READ, readTextNoFollow } from './no-follow.js'
+import { canonical, isPayload, lastUpdatedOf, MAX_PAYLOAD_DEPTH, nestingDepth, numericLeaves, resetTexts } from './payload.js'
 import type { Statistics, StoredVersion, VersionMeta } from './types.js'
 import type { StoreLog } from './log.js'
 
@@ -34,6 +37,8 @@ export interface OpenOptions {
   /** Change nothing on disk: no clean-up, no quarantine (for offline checks). */
   readOnly: boolean
   log: StoreLog
+  /** The store's clock now: a file named for more than a minute after it is damaged. */
+  now: number
 }
 
 const EMPTY_STATISTICS: Statistics = {
@@ -45,17 +50,28 @@ const EMPTY_STATISTICS: Statistics = {
   totalVersionsDeleted: 0
 }
 
-/** A version file's text and modification time, read through one descriptor. */
+class DamagedError extends Error {}
+
+/** A version file is at most this big; a bigger one is damaged, never read whole into memory. */
+export const MAX_VERSION_FILE_BYTES = 1024 * 1024
+
+/** A version file's text and modification time, read through one descriptor (never through a link). */
 function readVersionFile (path: string): { text: string, mtimeMs: number } {
-  const fd = openSync(path, 'r')
+  let fd: number
   try {
-    return { mtimeMs: fstatSync(fd).mtimeMs, text: readFileSync(fd, 'utf8') }
+    fd = openSync(path, READ)
+  } catch (error) {
+    if (isLinkRefusal(error)) throw new DamagedError(LINK_REFUSED)
+    throw error
+  }
+  try {
+    const info = fstatSync(fd)
+    if (info.size > MAX_VERSION_FILE_BYTES) throw new DamagedError('over 1 MiB')
+    return { mtimeMs: info.mtimeMs, text: readFileSync(fd, 'utf8') }
   } finally {
     closeSync(fd)
   }
 }
-
-class DamagedError extends Error {}
 
 /** Parses a stored version file; throws DamagedError when it is not a JSON object. */
 export function parseVersionText (text: string): StoredVersion['payload'] {
@@ -66,6 +82,7 @@ export function parseVersionText (text: string): StoredVersion['payload'] {
     throw new DamagedError(text.length === 0 ? 'empty file' : 'not valid JSON')
   }
   if (!isPayload(value)) throw new DamagedError('not a JSON object')
+  if (nestingDepth(value) > MAX_PAYLOAD_DEPTH) throw new DamagedError(`nested beyond reason (more than ${MAX_PAYLOAD_DEPTH} levels)`)
   return value
 }
 
@@ -95,9 +112,10 @@ export function describeVersion (id: string, receivedAt: number, text: string, p
 export async function readStatistics (path: string): Promise<Partial<Statistics> | 'damaged' | null> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readTextNoFollow(path)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    if (isLinkRefusal(error)) return 'damaged'
     throw error
   }
   try {
@@ -106,6 +124,16 @@ export async function readStatistics (path: string): Promise<Partial<Statistics>
   } catch {
     return 'damaged'
   }
+}
+
+/**
+ * The latest time a version file may be named for: a minute past both the clock and the newest
+ * receipt the statistics recorded. The statistics count in because a clock that stepped back across
+ * a restart must not make the versions received before it look like they came from the future.
+ */
+export function futureLimit (recorded: Partial<Statistics> | 'damaged' | null, now: number): number {
+  const newest = typeof recorded === 'object' && recorded !== null ? Date.parse(String(recorded.newestTimestamp)) : Number.NaN
+  return Math.max(now, Number.isNaN(newest) ? 0 : newest) + MAX_FUTURE_MS
 }
 
 const count = (value: unknown): number => typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : 0
@@ -126,21 +154,24 @@ export function reconcileStatistics (versions: readonly VersionMeta[], previous:
   }
 }
 
-/** Moves a damaged file into `_damaged/`, never over an earlier one of the same name. */
-export async function quarantine (layout: FolderLayout, path: string): Promise<string> {
-  await mkdir(layout.damagedDir, { recursive: true })
+/**
+ * Moves a damaged file (or a link: rename moves the link, not what it points to) into `_damaged/`,
+ * never over an earlier one of the same name. When `_damaged` is itself a link, nothing is moved
+ * through it: the file stays where it is (null), and is found and reported again at the next start.
+ */
+export async function quarantine (layout: FolderLayout, path: string): Promise<string | null> {
+  const existing = await lstat(layout.damagedDir).catch(() => null)
+  if (existing?.isSymbolicLink() === true) return null
+  await mkdir(layout.damagedDir, { recursive: true, mode: DIRECTORY_MODE })
   let target = join(layout.damagedDir, basename(path))
-  try {
-    await stat(target)
-    target = `${target}.${Date.now()}`
-  } catch {}
+  if (await lstat(target).then(() => true, () => false)) target = `${target}.${Date.now()}`
   await rename(path, target)
   return target
 }
 
 export async function openFolder (layout: FolderLayout, options: OpenOptions): Promise<OpenedFolder> {
   const { log, readOnly } = options
-  if (!readOnly) await mkdir(layout.historyDir, { recursive: true })
+  if (!readOnly) await mkdir(layout.historyDir, { recursive: true, mode: DIRECTORY_MODE })
   const damaged: DamagedFile[] = []
   const setAside = async (path: string, reason: string): Promise<void> => {
     damaged.push({ file: path, reason })
@@ -149,7 +180,7 @@ export async function openFolder (layout: FolderLayout, options: OpenOptions): P
       return
     }
     const movedTo = await quarantine(layout, path)
-    log.warn({ file: path, reason, movedTo }, 'damaged file moved aside')
+    log.warn({ file: path, reason, movedTo }, movedTo === null ? 'damaged file left in place: _damaged is a symbolic link' : 'damaged file moved aside')
   }
 
   const names = await readdir(layout.historyDir).catch((error: NodeJS.ErrnoException) => {
@@ -167,6 +198,13 @@ export async function openFolder (layout: FolderLayout, options: OpenOptions): P
   }
 
   const index = await readIndex(layout.indexFile)
+  if (index.link === true) {
+    // Not moved: the compaction below replaces the link itself (a rename never follows it).
+    damaged.push({ file: layout.indexFile, reason: LINK_REFUSED })
+    log.warn({ file: layout.indexFile, reason: LINK_REFUSED }, 'the index is a symbolic link; rebuilt from the version files')
+  }
+  let previous = await readStatistics(layout.metadataFile)
+  const latestAllowed = futureLimit(previous, options.now)
   const ids = names.map(idOfVersionFile).filter((id): id is string => id !== null).sort()
   let indexStale = index.torn || index.entries.size !== ids.length
   // The scan of every version file runs synchronously: nothing is served before the store is open,
@@ -176,15 +214,22 @@ export async function openFolder (layout: FolderLayout, options: OpenOptions): P
   const described: Array<VersionMeta | null> = []
   for (const id of ids) {
     const path = layout.versionFile(id)
+    if (idSecond(id) > latestAllowed) {
+      // It would hold the id clock (and the receipt times after it) in the future.
+      await setAside(path, 'named for a time more than 1 minute in the future')
+      described.push(null)
+      continue
+    }
     const known = index.entries.get(id)
-    if (known !== undefined && known.size === statSync(path).size) {
+    const info = lstatSync(path)
+    if (known !== undefined && info.isFile() && known.size === info.size && known.receivedAt <= latestAllowed) {
       described.push(known)
       continue
     }
     // Not in the index, or its size changed behind our back: read it whole.
     indexStale = true
-    const { text, mtimeMs } = readVersionFile(path)
     try {
+      const { text, mtimeMs } = readVersionFile(path)
       described.push(describeVersion(id, receiptTime(id, mtimeMs), text, parseVersionText(text)))
     } catch (error) {
       if (!(error instanceof DamagedError)) throw error
@@ -198,9 +243,8 @@ export async function openFolder (layout: FolderLayout, options: OpenOptions): P
   let latest: StoredVersion | null = null
   while (latest === null && versions.length > 0) {
     const meta = versions[versions.length - 1] as VersionMeta
-    const text = await readFile(layout.versionFile(meta.id), 'utf8')
     try {
-      latest = { meta, payload: parseVersionText(text) }
+      latest = { meta, payload: parseVersionText(readVersionFile(layout.versionFile(meta.id)).text) }
     } catch (error) {
       if (!(error instanceof DamagedError)) throw error
       await setAside(layout.versionFile(meta.id), error.message)
@@ -209,7 +253,6 @@ export async function openFolder (layout: FolderLayout, options: OpenOptions): P
     }
   }
 
-  let previous = await readStatistics(layout.metadataFile)
   if (previous === 'damaged') {
     await setAside(layout.metadataFile, 'statistics file is not a JSON object')
     previous = {}
@@ -220,7 +263,7 @@ export async function openFolder (layout: FolderLayout, options: OpenOptions): P
 
   let latestFileStale = false
   if (latest !== null) {
-    const text = await readFile(layout.latestFile, 'utf8').catch(() => '')
+    const text = await readTextNoFollow(layout.latestFile).catch(() => '')
     try {
       latestFileStale = canonical(JSON.parse(text)) !== canonical(latest.payload)
     } catch {

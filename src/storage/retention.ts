@@ -22,7 +22,8 @@ export interface RetentionPlan {
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
-function reasonsToKeep (index: number, count: number, receivedAt: number, now: number, policy: RetentionPolicy): KeepReason[] {
+/** The rules that keep the version at `index` of `count` (oldest first); none: it is deleted. */
+export function reasonsToKeep (index: number, count: number, receivedAt: number, now: number, policy: RetentionPolicy): KeepReason[] {
   const reasons: KeepReason[] = []
   if (index === count - 1) reasons.push('newest')
   if (index >= count - policy.maxVersions) reasons.push('last-N')

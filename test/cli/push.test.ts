@@ -53,7 +53,7 @@ t.test('against the service: stored, then refused with a wrong key or a bad body
   const fromStdin = await runCli(['push', '-'], { env: { CLAUDE_SYNC_API_KEY: WRITE_KEY, USAGE_VAULT_URL: url }, input: JSON.stringify(payload(8)) })
   t.equal(fromStdin.code, 0, `stdin, URL from USAGE_VAULT_URL: ${fromStdin.stderr}`)
 
-  const wrongKey = await runCli(['push', file, '--url', url], { env: { CLAUDE_SYNC_API_KEY: 'wrong', ...FAST } })
+  const wrongKey = await runCli(['push', file, '--url', url], { env: { CLAUDE_SYNC_API_KEY: 'a-wrong-key-0123456789', ...FAST } })
   t.equal(wrongKey.code, 1)
   t.match(wrongKey.stderr, /refused: 401 AUTH_INVALID/)
   t.notMatch(wrongKey.stderr, /retrying/)
@@ -109,4 +109,39 @@ t.test('usage errors: no key, no such file, not a URL', async (t) => {
   const badUrl = await runCli(['push', file, '--url', 'not a url'], { env: { CLAUDE_SYNC_API_KEY: WRITE_KEY } })
   t.equal(badUrl.code, 2)
   t.match(badUrl.stderr, /--url not a url is not a URL/)
+})
+
+t.test('a redirect is never followed: the key and the body go nowhere else', async (t) => {
+  const elsewhere = await scripted(t, [200])
+  const requests: string[] = []
+  const server = createServer((request, response) => {
+    requests.push(request.url ?? '')
+    request.resume()
+    response.writeHead(307, { location: `${elsewhere.url}/api/claude/console-usage` })
+    response.end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const result = await runCli(['push', await payloadFile(t, payload(4)), '--url', `http://127.0.0.1:${(server.address() as AddressInfo).port}`],
+    { env: { CLAUDE_SYNC_API_KEY: WRITE_KEY, ...FAST } })
+  t.equal(result.code, 1, 'an error')
+  t.match(result.stderr, /redirect/i, `says so: ${result.stderr.trim()}`)
+  t.equal(requests.length, 1, 'one attempt, not retried')
+  t.equal(elsewhere.requests.length, 0, 'the other origin received nothing')
+})
+
+t.test('plain http:// to a host other than loopback is refused unless --insecure', async (t) => {
+  const file = await payloadFile(t, payload(5))
+  const refused = await runCli(['push', file, '--url', 'http://vault.example.invalid'], { env: { CLAUDE_SYNC_API_KEY: WRITE_KEY, ...FAST } })
+  t.equal(refused.code, 2, 'a usage error')
+  t.match(refused.stderr, /--insecure/, `names the option: ${refused.stderr.trim()}`)
+  t.notMatch(refused.stderr, /retrying/, 'no attempt was made')
+  const insecure = await runCli(['push', file, '--insecure', '--url', 'http://vault.example.invalid'], { env: { CLAUDE_SYNC_API_KEY: WRITE_KEY, USAGE_VAULT_PUSH_RETRY_DELAYS_MS: '' } })
+  t.equal(insecure.code, 1, 'with --insecure it tries (and here fails to resolve)')
+  t.notMatch(insecure.stderr, /--insecure/)
+  await Promise.all(['http://127.0.0.1:1', 'http://localhost:1', 'http://[::1]:1'].map(async (loopback) => {
+    const local = await runCli(['push', file, '--url', loopback], { env: { CLAUDE_SYNC_API_KEY: WRITE_KEY, USAGE_VAULT_PUSH_RETRY_DELAYS_MS: '' } })
+    t.equal(local.code, 1, `${loopback}: loopback needs no --insecure (connection refused here)`)
+    t.notMatch(local.stderr, /--insecure/)
+  }))
 })

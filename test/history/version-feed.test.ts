@@ -16,8 +16,9 @@ async function openStore (t: Test): Promise<VersionStore> {
 interface Sink {
   chunks: string[]
   ended: boolean
-  write: (chunk: string) => void
+  write: (chunk: string) => boolean
   end: () => void
+  drained: () => Promise<void>
   /** Resolves once `count` heartbeats have been written. */
   beats: (count: number) => Promise<void>
 }
@@ -30,7 +31,9 @@ function sink (): Sink {
     write: (chunk) => {
       state.chunks.push(chunk)
       onWrite()
+      return true
     },
+    drained: async () => {},
     end: () => { state.ended = true },
     beats: (count) => new Promise((resolve) => {
       onWrite = () => { if (state.chunks.filter((chunk) => chunk === ': heartbeat\n\n').length >= count) resolve() }
@@ -54,7 +57,7 @@ t.test('a heartbeat comment goes out on the interval until the feed closes', asy
   // The feed's timer is unref'd (it must not hold a closing process open): hold this one open meanwhile.
   const keepAlive = setInterval(() => {}, 1000)
   t.teardown(() => clearInterval(keepAlive))
-  const feed = openVersionFeed({ store, lastEventId: undefined, sink: out, heartbeatMs: 20, log: quietLog })
+  const feed = openVersionFeed({ store, lastEventId: undefined, sink: out, heartbeatMs: 20, stallMs: 30_000, log: quietLog })
   await beats
   feed.close()
   t.equal(out.chunks[0], ': connected\n\n')
@@ -70,7 +73,7 @@ t.test('versions stored during a replay follow it, each once and in order', asyn
   const store = await openStore(t)
   const saved = await saveMany(store, 30)
   const out = sink()
-  const feed = openVersionFeed({ store, lastEventId: saved[4], sink: out, heartbeatMs: 60_000, log: quietLog })
+  const feed = openVersionFeed({ store, lastEventId: saved[4], sink: out, heartbeatMs: 60_000, stallMs: 30_000, log: quietLog })
   // The replay reads payloads asynchronously; these land while it runs.
   const during = Promise.all([store.save(samplePayload(50)), store.save(samplePayload(51))])
   await feed.ready
@@ -84,7 +87,7 @@ t.test('a last id that is the newest replays nothing; one between versions repla
   const store = await openStore(t)
   const saved = await saveMany(store, 3)
   const newest = sink()
-  const atEnd = openVersionFeed({ store, lastEventId: saved[2], sink: newest, heartbeatMs: 60_000, log: quietLog })
+  const atEnd = openVersionFeed({ store, lastEventId: saved[2], sink: newest, heartbeatMs: 60_000, stallMs: 30_000, log: quietLog })
   await atEnd.ready
   atEnd.close()
   t.same(newest.chunks, [': connected\n\n'])
@@ -92,8 +95,29 @@ t.test('a last id that is the newest replays nothing; one between versions repla
   // An id no version has, between the first and the second (a version moved aside as damaged).
   const gap = `${(saved[0] as string).slice(0, -8)}${'f'.repeat(8)}`
   const out = sink()
-  const feed = openVersionFeed({ store, lastEventId: gap, sink: out, heartbeatMs: 60_000, log: quietLog })
+  const feed = openVersionFeed({ store, lastEventId: gap, sink: out, heartbeatMs: 60_000, stallMs: 30_000, log: quietLog })
   await feed.ready
   feed.close()
   t.same(ids(out.chunks), saved.slice(1))
+})
+
+t.test('the replay waits while the client is not reading, and a stream full for stallMs is closed', async (t) => {
+  const store = await openStore(t)
+  const saved = await saveMany(store, 30)
+  const chunks: string[] = []
+  let ended = false
+  // A client that never reads: after the first chunk, the buffer is full and never drains.
+  const full = {
+    write: (chunk: string): boolean => { chunks.push(chunk); return false },
+    end: () => { ended = true },
+    drained: () => new Promise<void>(() => {})
+  }
+  const keepAlive = setInterval(() => {}, 1000)
+  t.teardown(() => clearInterval(keepAlive))
+  const feed = openVersionFeed({ store, lastEventId: saved[0], sink: full, heartbeatMs: 60_000, stallMs: 300, log: quietLog })
+  t.teardown(feed.close)
+  await sleep(100)
+  t.ok(ids(chunks).length <= 1, `the replay stops at a full buffer (${ids(chunks).length} of 29 versions written)`)
+  for (let waited = 0; waited < 3000 && !ended; waited += 50) await sleep(50)
+  t.equal(ended, true, 'the stream whose buffer stayed full is closed')
 })

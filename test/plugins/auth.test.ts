@@ -48,17 +48,17 @@ t.test('without CLAUDE_SYNC_API_KEY a key is made once, kept 0600 in DATA_DIR/.a
 
 t.test('a configured CLAUDE_SYNC_API_KEY is the write key, and no key file is made', async (t) => {
   const dataDir = await tempDir(t)
-  const { app } = await buildLogged(t, dataDir, { CLAUDE_SYNC_API_KEY: 'configured-key' })
-  t.equal((await app.inject({ method: 'POST', url: URL, headers: { 'x-api-key': 'configured-key' }, payload: samplePayload() })).statusCode, 200)
+  const { app } = await buildLogged(t, dataDir, { CLAUDE_SYNC_API_KEY: 'configured-key-0123456789' })
+  t.equal((await app.inject({ method: 'POST', url: URL, headers: { 'x-api-key': 'configured-key-0123456789' }, payload: samplePayload() })).statusCode, 200)
   await t.rejects(stat(join(dataDir, '.api-key')), { code: 'ENOENT' })
 })
 
 t.test('requireWriteKey guards routes of other plugins: 401 AUTH_MISSING, AUTH_INVALID, or through', async (t) => {
-  const { app } = await buildLogged(t, await tempDir(t), { CLAUDE_SYNC_API_KEY: WRITE_KEY, CLAUDE_READ_API_KEY: 'read-key' })
+  const { app } = await buildLogged(t, await tempDir(t), { CLAUDE_SYNC_API_KEY: WRITE_KEY, CLAUDE_READ_API_KEY: 'read-key-0123456789' })
   const missing = await app.inject({ method: 'POST', url: '/api/test/guarded' })
   t.equal(missing.statusCode, 401)
   t.match(missing.json(), { success: false, statusCode: 401, errorCode: 'AUTH_MISSING', message: /X-API-Key/ })
-  for (const key of [`${WRITE_KEY}0`, WRITE_KEY.slice(0, -1), 'x'.repeat(5000), 'read-key', 'ключ']) {
+  for (const key of [`${WRITE_KEY}0`, WRITE_KEY.slice(0, -1), 'x'.repeat(5000), 'read-key-0123456789', 'ключ']) {
     const wrong = await app.inject({ method: 'POST', url: '/api/test/guarded', headers: { 'x-api-key': key } })
     t.equal(wrong.statusCode, 401, `${key.slice(0, 20)}...`)
     t.match(wrong.json(), { errorCode: 'AUTH_INVALID' })
@@ -75,7 +75,7 @@ t.test('without CLAUDE_READ_API_KEY reads are public', async (t) => {
 })
 
 t.test('with CLAUDE_READ_API_KEY every GET /api/... but /api/health needs the read or the write key', async (t) => {
-  const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'read-key' } })
+  const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'read-key-0123456789' } })
   await app.inject({ method: 'POST', url: URL, headers: { 'x-api-key': WRITE_KEY }, payload: samplePayload() })
   const missing = await app.inject({ method: 'GET', url: URL })
   t.equal(missing.statusCode, 401)
@@ -83,33 +83,35 @@ t.test('with CLAUDE_READ_API_KEY every GET /api/... but /api/health needs the re
   t.equal((await app.inject({ method: 'GET', url: `${URL}?version=1` })).statusCode, 401)
   t.equal((await app.inject({ method: 'HEAD', url: URL })).statusCode, 401)
   t.equal((await app.inject({ method: 'GET', url: '/api/claude/console-usage/anything-else' })).statusCode, 401, 'also routes of other plugins')
-  t.match((await app.inject({ method: 'GET', url: URL, headers: { 'x-api-key': 'read-kez' } })).json(), { statusCode: 401, errorCode: 'AUTH_INVALID' })
-  t.equal((await app.inject({ method: 'GET', url: URL, headers: { 'x-api-key': 'read-key' } })).statusCode, 200, 'the read key reads')
+  t.match((await app.inject({ method: 'GET', url: URL, headers: { 'x-api-key': 'read-kez-0123456789' } })).json(), { statusCode: 401, errorCode: 'AUTH_INVALID' })
+  t.equal((await app.inject({ method: 'GET', url: URL, headers: { 'x-api-key': 'read-key-0123456789' } })).statusCode, 200, 'the read key reads')
   t.equal((await app.inject({ method: 'GET', url: URL, headers: { 'x-api-key': WRITE_KEY } })).statusCode, 200, 'the write key reads too')
   t.equal((await app.inject({ method: 'GET', url: '/api/health' })).statusCode, 200, 'health needs no key')
   t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200)
-  const readKeyWrites = await app.inject({ method: 'POST', url: URL, headers: { 'x-api-key': 'read-key' }, payload: samplePayload(2) })
+  const readKeyWrites = await app.inject({ method: 'POST', url: URL, headers: { 'x-api-key': 'read-key-0123456789' }, payload: samplePayload(2) })
   t.equal(readKeyWrites.statusCode, 401, 'the read key does not write')
   t.match(readKeyWrites.json(), { errorCode: 'AUTH_INVALID' })
 })
 
-t.test('after 10 refused keys within a minute an address gets 429 for reads and writes, other addresses do not', async (t) => {
-  const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'read-key' } })
+t.test('after 10 wrong keys within a minute an address gets 429 for wrong keys on reads and writes; valid keys and other addresses pass', async (t) => {
+  const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'read-key-0123456789' } })
   const remoteAddress = '192.0.2.9'
   for (let i = 0; i < 5; i++) t.equal((await app.inject({ method: 'GET', url: URL, remoteAddress, headers: { 'x-api-key': `r${i}` } })).statusCode, 401)
-  for (let i = 0; i < 4; i++) t.equal((await app.inject({ method: 'POST', url: URL, remoteAddress, headers: { 'x-api-key': `w${i}` }, payload: samplePayload() })).statusCode, 401)
-  t.equal((await app.inject({ method: 'GET', url: URL, remoteAddress })).statusCode, 401, 'a missing key counts too: the 10th refusal')
+  t.equal((await app.inject({ method: 'GET', url: URL, remoteAddress })).statusCode, 401, 'a missing key is refused but not counted')
+  for (let i = 0; i < 5; i++) t.equal((await app.inject({ method: 'POST', url: URL, remoteAddress, headers: { 'x-api-key': `w${i}` }, payload: samplePayload() })).statusCode, 401)
   for (const request of [
-    { method: 'GET' as const, url: URL, remoteAddress, headers: { 'x-api-key': 'read-key' } },
-    { method: 'POST' as const, url: URL, remoteAddress, headers: { 'x-api-key': WRITE_KEY }, payload: samplePayload() }
+    { method: 'GET' as const, url: URL, remoteAddress, headers: { 'x-api-key': 'another-wrong-key' } },
+    { method: 'POST' as const, url: URL, remoteAddress, headers: { 'x-api-key': 'another-wrong-key' }, payload: samplePayload() }
   ]) {
     const limited = await app.inject(request)
     t.equal(limited.statusCode, 429, request.method)
     t.match(limited.json(), { success: false, statusCode: 429, errorCode: 'TOO_MANY_ATTEMPTS', requestId: String })
     t.ok(Number(limited.headers['retry-after']) >= 1 && Number(limited.headers['retry-after']) <= 60)
   }
+  t.equal((await app.inject({ method: 'GET', url: URL, remoteAddress, headers: { 'x-api-key': 'read-key-0123456789' } })).statusCode, 404, 'the read key still reads')
+  t.equal((await app.inject({ method: 'POST', url: URL, remoteAddress, headers: { 'x-api-key': WRITE_KEY }, payload: samplePayload() })).statusCode, 200, 'the write key still writes')
   t.equal((await app.inject({ method: 'GET', url: '/api/health', remoteAddress })).statusCode, 200, 'health is never limited')
-  t.equal((await app.inject({ method: 'GET', url: URL, remoteAddress: '192.0.2.10', headers: { 'x-api-key': 'read-key' } })).statusCode, 404, 'another address reads')
+  t.equal((await app.inject({ method: 'GET', url: URL, remoteAddress: '192.0.2.10', headers: { 'x-api-key': 'wrong-again' } })).statusCode, 401, 'another address is not limited')
 })
 
 t.test('the failure window: blocked after the 10th failure until the minute that began with the first is over', async (t) => {

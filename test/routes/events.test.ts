@@ -118,12 +118,12 @@ t.test('HEAD answers the headers of a stream, and ends', async (t) => {
 })
 
 t.test('with a read key, the stream needs it', async (t) => {
-  const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'reader' } })
+  const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'reader-key-0123456789' } })
   const url = await listening(app)
   const refused = await fetch(url)
   t.equal(refused.status, 401)
   t.match(await refused.json(), { success: false, errorCode: 'AUTH_MISSING' })
-  for (const key of ['reader', WRITE_KEY]) {
+  for (const key of ['reader-key-0123456789', WRITE_KEY]) {
     // Left open: closing the app ends it. (fetch, aborted, leaves a spare socket that delays the close.)
     const stream = await connect(url, { 'x-api-key': key })
     t.equal(stream.status, 200)

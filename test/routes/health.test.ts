@@ -83,7 +83,7 @@ t.test('a store that cannot write (lock lost) answers 503 unhealthy', async (t) 
 })
 
 t.test('health needs no key, also when a read key is set; HEAD works for probes', async (t) => {
-  const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'read-key' } })
+  const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'read-key-0123456789' } })
   for (const url of ['/health', '/api/health']) {
     t.equal((await app.inject({ method: 'GET', url })).statusCode, 200, url)
     t.equal((await app.inject({ method: 'HEAD', url })).statusCode, 200, `HEAD ${url}`)

@@ -63,8 +63,40 @@ t.test('POST /cleanup needs the write key, then applies the same plan', async (t
 })
 
 t.test('with a read key, the dry run needs it; the clean-up still needs the write key', async (t) => {
-  const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'reader' } })
+  const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'reader-key-0123456789' } })
   t.equal((await app.inject({ method: 'GET', url: '/api/claude/console-usage/retention' })).statusCode, 401)
-  t.equal((await app.inject({ method: 'GET', url: '/api/claude/console-usage/retention', headers: { 'x-api-key': 'reader' } })).statusCode, 200)
-  t.equal((await app.inject({ method: 'POST', url: '/api/claude/console-usage/cleanup', headers: { 'x-api-key': 'reader' } })).statusCode, 401)
+  t.equal((await app.inject({ method: 'GET', url: '/api/claude/console-usage/retention', headers: { 'x-api-key': 'reader-key-0123456789' } })).statusCode, 200)
+  t.equal((await app.inject({ method: 'POST', url: '/api/claude/console-usage/cleanup', headers: { 'x-api-key': 'reader-key-0123456789' } })).statusCode, 401)
+})
+
+t.test('GET /retention is paged like /versions: limit and cursor visit every version once', async (t) => {
+  const dataDir = await tempDir(t)
+  let offset = -10 * 24 * HOUR
+  const app = await build(t, { dataDir, clock: () => Date.now() + offset, env: { RETENTION_MAX_VERSIONS: '20', RETENTION_DAYS: '2' } })
+  const ids: string[] = []
+  for (let i = 0; i < 120; i++) {
+    offset = (-10 * 24 + i * 2) * HOUR
+    ids.push((await app.store.save(samplePayload(i % 100))).version.id)
+  }
+  offset = 0
+  const seen: Array<{ id: string, kept: boolean }> = []
+  let cursor: string | null = null
+  let pages = 0
+  do {
+    const url: string = `/api/claude/console-usage/retention?limit=50${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`
+    const res = await app.inject({ method: 'GET', url })
+    t.equal(res.statusCode, 200, `page ${pages + 1}`)
+    const body = res.json() as { keptCount: number, deletedCount: number, deleted: string[], kept: Array<{ id: string }>, nextCursor: string | null }
+    t.ok(body.deleted.length + body.kept.length <= 50, `page ${pages + 1} holds at most 50 versions`)
+    t.equal(body.keptCount + body.deletedCount, 120, 'the counts are over every version')
+    seen.push(...body.deleted.map((id) => ({ id, kept: false })), ...body.kept.map(({ id }) => ({ id, kept: true })))
+    cursor = body.nextCursor
+    pages++
+  } while (cursor !== null && pages < 10)
+  t.equal(pages, 3, 'three pages of 50, 50 and 20')
+  t.same(seen.map(({ id }) => id).sort(), ids, 'each version once')
+  const plan = app.store.planRetention()
+  t.same(seen.filter(({ kept }) => !kept).map(({ id }) => id).sort(), plan.deleted, 'the same plan as the clean-up')
+  t.equal((await app.inject({ method: 'GET', url: '/api/claude/console-usage/retention?limit=1001' })).statusCode, 400, 'limit at most 1000')
+  t.equal((await app.inject({ method: 'GET', url: '/api/claude/console-usage/retention?cursor=forged' })).statusCode, 400, 'a forged cursor: 400')
 })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { build, samplePayload, tempDir } from '../helper.js'
+import { build, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
 
 const URL = '/api/claude/console-usage/series'
 const BASE = Date.parse('2026-01-01T00:00:00Z')
@@ -92,4 +92,14 @@ t.test('field, points and the range are checked', async (t) => {
   const unknown = await app.inject({ method: 'GET', url: URL, query: { field: 'currentSession.percentUsed' } })
   t.equal(unknown.statusCode, 400)
   t.match(unknown.json(), { message: /currentSession\.percentUsed/, suggestion: /currentSession\.percentageUsed/ })
+})
+
+t.test('a field inherited from Object.prototype is a field no version has: 400', async (t) => {
+  const app = await build(t)
+  await app.inject({ method: 'POST', url: '/api/claude/console-usage', headers: { 'x-api-key': WRITE_KEY }, payload: samplePayload() })
+  for (const field of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+    const answer = await app.inject({ method: 'GET', url: `/api/claude/console-usage/series?field=${field}` })
+    t.equal(answer.statusCode, 400, field)
+    t.match(answer.json(), { errorCode: 'VALIDATION_ERROR', message: new RegExp(field) })
+  }
 })

@@ -207,11 +207,11 @@ t.test('GET /versions/:id: malformed 400, pruned 410, otherwise absent 404', asy
 })
 
 t.test('with a read key, listing needs it', async (t) => {
-  const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'reader' } })
+  const app = await build(t, { env: { CLAUDE_READ_API_KEY: 'reader-key-0123456789' } })
   const ids = await saveMany(app, 1)
   for (const url of [URL, `${URL}/${ids[0] as string}`]) {
     t.equal((await app.inject({ method: 'GET', url })).statusCode, 401)
-    t.equal((await app.inject({ method: 'GET', url, headers: { 'x-api-key': 'reader' } })).statusCode, 200)
+    t.equal((await app.inject({ method: 'GET', url, headers: { 'x-api-key': 'reader-key-0123456789' } })).statusCode, 200)
     t.equal((await app.inject({ method: 'GET', url, headers: { 'x-api-key': WRITE_KEY } })).statusCode, 200)
   }
 })

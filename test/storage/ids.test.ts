@@ -84,3 +84,12 @@ t.test('a store hands out ids in receipt order within one second, across restart
   t.equal(times[times.length - 2], Date.parse('2026-03-01T10:00:00.500Z'), 'held at the last time seen while the clock was behind')
   t.match(ids[ids.length - 1], /^2026-03-01T10-00-07-/)
 })
+
+t.test('the clock never hands out a malformed id, even after the last id there can be', async (t) => {
+  const clock = new IdClock('9999-12-31T23-59-59-ffffffff', Date.parse('9999-12-31T23:59:59Z'))
+  let id: string | null = null
+  try {
+    id = clock.next(Date.now()).id
+  } catch {}
+  t.ok(id === null || isVersionId(id), `no malformed id (${String(id)})`)
+})

@@ -1,7 +1,9 @@
 // A generated corpus of requests that the service must refuse: bodies of the wrong shape at every
 // field (wrong types, missing and extra fields, huge strings, deep nesting, `__proto__` and
-// `constructor` keys), broken JSON, wrong content types, bad query values, path tricks in ids and
-// oversized headers. Every one is refused (never stored) and none may answer 5xx.
+// `constructor` keys), broken JSON, wrong content types, bad query values, path tricks in ids,
+// oversized headers, and the attacks of issue 16 (wrong keys behind a forged X-Forwarded-For, keys
+// too short, payloads nested thousands deep, retention pages out of range, prototype fields in series).
+// Every one is refused (never stored) and none may answer 5xx.
 import { payloadFor } from '../fixtures/payloads.mjs'
 import { USAGE } from './http.js'
 import { WRITE_KEY } from './processes.js'
@@ -155,6 +157,20 @@ export function hostileCorpus (): HostileRequest[] {
   read('300 headers', USAGE, Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`x-h${i}`, 'v'.repeat(60)])))
   write('api key of 100 KiB', valid, { 'x-api-key': 'k'.repeat(100_000) })
   write('request id of 10 KiB', valid.replace('"seq":"0"', '"seq":5'), { 'x-request-id': 'r'.repeat(10_000) })
+
+  // Issue 16. Wrong, short and missing keys, some behind a forged X-Forwarded-For (no TRUST_PROXY: it
+  // changes nothing); the corpus's valid key from the same address must go on working after them.
+  for (let n = 0; n < 15; n++) {
+    write(`wrong key ${n} behind a forged X-Forwarded-For`, valid, { 'x-api-key': `wrong-key-0123456789-${n}`, 'x-forwarded-for': `203.0.113.${n}` })
+  }
+  for (const key of ['k', 'x'.repeat(15), WRITE_KEY.slice(0, 16)]) write(`short key ${key.length}`, valid, { 'x-api-key': key })
+  requests.push({ label: 'no key', method: 'POST', path: USAGE, headers: { 'content-type': 'application/json' }, body: valid, write: true })
+  write('payload nested 3,600 deep in an array', valid.replace('{', `{"x":${deep(3_600, '[', ']')},`))
+  write('payload nested 3,600 deep in objects', valid.replace('{', `{"x":${deep(3_600, '{"a":', '}')},`))
+  for (const query of ['limit=0', 'limit=1001', 'limit=abc', 'limit=1e3', 'cursor=', 'cursor=forged', 'cursor=eyJ9.AAAA', `cursor=${'c'.repeat(2_000)}`, 'limit=-1&cursor=x']) {
+    read(`retention ?${query.slice(0, 30)}`, `${USAGE}/retention?${query}`)
+  }
+  for (const field of ['__proto__', 'constructor', 'toString', '__defineGetter__', 'valueOf']) read(`series field=${field}`, `${USAGE}/series?field=${field}`)
 
   // Other methods on the write route, with a valid body.
   for (const method of ['PUT', 'PATCH', 'DELETE']) {
