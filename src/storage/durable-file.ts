@@ -7,9 +7,9 @@ import { constants } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /** Writes `data` to `tempPath` and fsyncs it; on failure the temporary file is removed. */
-async function writeSynced (tempPath: string, data: string, flags: string, mtime?: Date): Promise<void> {
+async function writeSynced (tempPath: string, data: string, flags: string, mtime?: Date, mode = 0o644): Promise<void> {
   try {
-    const file = await open(tempPath, flags, 0o644)
+    const file = await open(tempPath, flags, mode)
     try {
       await file.writeFile(data, 'utf8')
       if (mtime !== undefined) await file.utimes(mtime, mtime)
@@ -32,17 +32,18 @@ async function renameOrRemove (tempPath: string, finalPath: string): Promise<voi
   }
 }
 
-async function writeSyncRename (tempPath: string, finalPath: string, data: string, flags: string, mtime?: Date): Promise<void> {
-  await writeSynced(tempPath, data, flags, mtime)
+async function writeSyncRename (tempPath: string, finalPath: string, data: string, flags: string, mtime?: Date, mode?: number): Promise<void> {
+  await writeSynced(tempPath, data, flags, mtime, mode)
   await renameOrRemove(tempPath, finalPath)
 }
 
 /**
  * Writes a new file `finalPath` through `tempPath`, which must not exist (two writers of one name
- * fail rather than mix). `mtime`, when given, is stamped before the fsync, as durable as the content.
+ * fail rather than mix). `mtime`, when given, is stamped before the fsync, as durable as the content;
+ * `mode` is the new file's (before the umask).
  */
-export async function writeFileDurably (tempPath: string, finalPath: string, data: string, mtime?: Date): Promise<void> {
-  await writeSyncRename(tempPath, finalPath, data, 'wx', mtime)
+export async function writeFileDurably (tempPath: string, finalPath: string, data: string, mtime?: Date, mode?: number): Promise<void> {
+  await writeSyncRename(tempPath, finalPath, data, 'wx', mtime, mode)
 }
 
 /** The temporary name of a replaced file: `.<name>.tmp` beside it, which the next start removes. */
@@ -51,10 +52,10 @@ export const replacementTempFile = (path: string): string => join(dirname(path),
 /**
  * Replaces the content of `path` atomically and durably (readers see the old or the new whole file,
  * and after a power cut the new one is not empty). One replacement of a file at a time: the caller
- * serialises them.
+ * serialises them. `mode` applies when the temporary file is new.
  */
-export async function replaceFileDurably (path: string, data: string): Promise<void> {
-  await writeSyncRename(replacementTempFile(path), path, data, 'w')
+export async function replaceFileDurably (path: string, data: string, mode?: number): Promise<void> {
+  await writeSyncRename(replacementTempFile(path), path, data, 'w', undefined, mode)
 }
 
 /** A replacement whose new content is durable under the temporary name, not yet in place. */
