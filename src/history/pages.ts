@@ -22,28 +22,29 @@ export interface Page {
   more: boolean
 }
 
-/** The index of the first version whose id is greater than `id` (list sorted by id). */
-export function firstAfter (list: readonly VersionMeta[], id: string): number {
+/**
+ * The first index of `list` at which `isPast` holds, by binary search; `isPast` must be false up
+ * to some index and true from there on (as an id or receipt-time bound is over the list).
+ */
+export function firstIndexWhere<T> (list: readonly T[], isPast: (item: T) => boolean): number {
   let low = 0
   let high = list.length
   while (low < high) {
     const middle = (low + high) >>> 1
-    if ((list[middle] as VersionMeta).id <= id) low = middle + 1
-    else high = middle
+    if (isPast(list[middle] as T)) high = middle
+    else low = middle + 1
   }
   return low
 }
 
+/** The index of the first version whose id is greater than `id` (list sorted by id). */
+export function firstAfter (list: readonly VersionMeta[], id: string): number {
+  return firstIndexWhere(list, (meta) => meta.id > id)
+}
+
 /** The index of the first version whose id is not less than `id`. */
 export function firstAtOrAfter (list: readonly VersionMeta[], id: string): number {
-  let low = 0
-  let high = list.length
-  while (low < high) {
-    const middle = (low + high) >>> 1
-    if ((list[middle] as VersionMeta).id < id) low = middle + 1
-    else high = middle
-  }
-  return low
+  return firstIndexWhere(list, (meta) => meta.id >= id)
 }
 
 export function inBounds (meta: VersionMeta, from: number | null, to: number | null): boolean {
