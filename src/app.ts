@@ -22,12 +22,18 @@ import series from '../routes/series.js'
 import metadata from '../routes/metadata.js'
 import retention from '../routes/retention.js'
 import events from '../routes/events.js'
+import metrics from '../plugins/metrics.js'
+import alerts, { type AlertsPluginOptions } from '../plugins/alerts.js'
+import metricsRoute from '../routes/metrics.js'
+import alertRoutes from '../routes/alerts.js'
 
 export interface AppOptions {
   /** The environment to configure from; the process's own (and `.env`) when absent. */
   env?: NodeJS.ProcessEnv
   /** The clock that stamps receipts (tests step it back). */
   clock?: () => number
+  /** Alert delivery timings (tests shorten the retries). */
+  alerts?: AlertsPluginOptions
 }
 
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
@@ -45,6 +51,9 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   // After storage: a generated write key is kept in the data folder, which the store has opened (and locked).
   await fastify.register(auth)
   await fastify.register(cleanup)
+  // Before the routes, whose requests it times; then alerts, which count their attempts in it.
+  await fastify.register(metrics)
+  await fastify.register(alerts, options.alerts ?? {})
   await fastify.register(health)
   await fastify.register(consoleUsage)
   // The history API (contract section 6), one resource a plugin.
@@ -55,6 +64,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(metadata, history)
   await fastify.register(retention, history)
   await fastify.register(events, history)
+  await fastify.register(alertRoutes, history)
+  await fastify.register(metricsRoute)
   // The history page reads the API from the browser, like any other client.
   await fastify.register(page)
 }

@@ -5,7 +5,7 @@
 // claimed again. Timers are unref'd; close waits briefly for attempts in flight, then aborts them
 // (an aborted attempt is retried after the restart, with the same id).
 import type { AlertOutbox, AlertRecord } from '../storage/types.js'
-import { newRecord, type AlertKind, type RaisedAlert } from './alert.js'
+import { newRecord, type AlertBody, type RaisedAlert } from './alert.js'
 import { deliveryRequest, type AlertFormat } from './formats.js'
 import { memoryOutbox } from './memory-outbox.js'
 
@@ -69,7 +69,7 @@ export interface Sender {
   /** Sends the alerts the outbox still holds (at start: what an earlier run left). */
   resume: () => Promise<void>
   /** One attempt now, recorded nowhere: the test alert. */
-  sendOnce: (alert: RaisedAlert) => Promise<AttemptResult>
+  sendOnce: (alert: AlertBody) => Promise<AttemptResult>
   /** The recent alerts, newest first, recorded ones and any kept only in memory. */
   recent: (limit: number) => Promise<AlertRecord[]>
   close: () => Promise<void>
@@ -89,7 +89,7 @@ export function createSender (options: SenderOptions): Sender {
   const aborts = new Set<AbortController>()
   let closed = false
 
-  const post = async (alert: RaisedAlert & { createdAt: string }): Promise<AttemptResult> => {
+  const post = async (alert: AlertBody): Promise<AttemptResult> => {
     const { body, headers } = deliveryRequest(alert, target.format, target.secret)
     const abort = new AbortController()
     aborts.add(abort)
@@ -186,8 +186,8 @@ export function createSender (options: SenderOptions): Sender {
       (await unrecorded.recent(500)).some((alert) => alert.id === id),
     resume: async () => { await sweep(outbox, true) },
     sendOnce: async (alert) => {
-      const result = await post({ ...alert, createdAt: new Date(clock()).toISOString() })
-      options.onAttempt?.(alert.kind as AlertKind, result.delivered)
+      const result = await post(alert)
+      options.onAttempt?.(alert.kind, result.delivered)
       return result
     },
     recent: async (limit) => {
