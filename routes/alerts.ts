@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { ApiError } from '../src/api-error.js'
-import { alertId, bodyOf } from '../src/alerts/alert.js'
+import { alertId, bodyOf, serviceAlert } from '../src/alerts/alert.js'
 import { errorResponses } from '../src/schemas/errors.js'
 
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
@@ -82,17 +82,7 @@ export default async function alertRoutes (fastify: FastifyInstance): Promise<vo
       throw new ApiError(409, 'ALERTS_DISABLED', 'no alert receiver is configured', { suggestion: 'set ALERT_WEBHOOK_URL and restart the service' })
     }
     const createdAt = new Date().toISOString()
-    const alert = {
-      id: alertId('test', createdAt, randomBytes(4).toString('hex')),
-      kind: 'test' as const,
-      limit: null,
-      threshold: null,
-      percentageUsed: null,
-      resetsAt: null,
-      projectedFullAt: null,
-      versionId: null,
-      message: 'A test alert from usage-vault: alerts reach this receiver.'
-    }
+    const alert = serviceAlert(alertId('test', createdAt, randomBytes(4).toString('hex')), 'test', 'A test alert from usage-vault: alerts reach this receiver.')
     const result = await sender.sendOnce({ ...alert, createdAt })
     return { success: true as const, delivered: result.delivered, receiverStatus: result.status, error: result.error, alert: { ...alert, createdAt } }
   })

@@ -30,6 +30,11 @@ export const bodyOf = (record: AlertBody): AlertBody => ({
   createdAt: record.createdAt
 })
 
+/** An alert about the service rather than a limit: every usage field null. */
+export function serviceAlert (id: string, kind: AlertKind, message: string, versionId: string | null = null): RaisedAlert {
+  return { id, kind, limit: null, threshold: null, percentageUsed: null, resetsAt: null, projectedFullAt: null, versionId, message }
+}
+
 /** A new record: due at once, not yet attempted. */
 export function newRecord (alert: RaisedAlert, now: number): AlertRecord {
   return { ...alert, createdAt: new Date(now).toISOString(), attempts: 0, nextAttemptAt: now, deliveredAt: null, lastError: null }

@@ -13,7 +13,7 @@ import { computeForecast, type Limit } from '../insights/forecast.js'
 import { valueOf, walkWindow } from '../insights/windows.js'
 import { SECTIONS, type Section } from '../sections.js'
 import type { VersionMeta } from '../storage/types.js'
-import { alertId, type RaisedAlert } from './alert.js'
+import { alertId, serviceAlert, type RaisedAlert } from './alert.js'
 
 export interface UsageRuleContext {
   versions: readonly VersionMeta[]
@@ -108,50 +108,24 @@ export function staleAlert (versions: readonly VersionMeta[], now: number, stale
   const newest = versions[versions.length - 1]
   if (newest === undefined || now - newest.receivedAt < staleMs) return null
   const minutes = Math.floor((now - newest.receivedAt) / 60_000)
-  return {
-    id: staleAlertId(newest.id),
-    kind: 'stale',
-    limit: null,
-    threshold: null,
-    percentageUsed: null,
-    resetsAt: null,
-    projectedFullAt: null,
-    versionId: newest.id,
-    message: `No usage snapshot has arrived for ${minutes} minutes; the last one was received at ${new Date(newest.receivedAt).toISOString()}. Is the scraper running?`
-  }
+  return serviceAlert(staleAlertId(newest.id), 'stale',
+    `No usage snapshot has arrived for ${minutes} minutes; the last one was received at ${new Date(newest.receivedAt).toISOString()}. Is the scraper running?`,
+    newest.id)
 }
 
 export const staleAlertId = (lastVersionId: string): string => alertId('stale', lastVersionId)
 
 /** The `recovered` alert once data comes again after the silence that `staleAlertId(previous.id)` named. */
 export function dataRecoveredAlert (previous: VersionMeta, version: VersionMeta): RaisedAlert {
-  return {
-    id: alertId('recovered', 'stale', previous.id),
-    kind: 'recovered',
-    limit: null,
-    threshold: null,
-    percentageUsed: null,
-    resetsAt: null,
-    projectedFullAt: null,
-    versionId: version.id,
-    message: `Usage snapshots arrive again: ${version.id} was received after ${Math.floor((version.receivedAt - previous.receivedAt) / 60_000)} minutes without one.`
-  }
+  return serviceAlert(alertId('recovered', 'stale', previous.id), 'recovered',
+    `Usage snapshots arrive again: ${version.id} was received after ${Math.floor((version.receivedAt - previous.receivedAt) / 60_000)} minutes without one.`,
+    version.id)
 }
 
 /** The `storage` alert (the service cannot store: /health answers 503), and its `recovered`, named by when the outage was noticed. */
 export function storageAlert (down: boolean, since: number, now: number): RaisedAlert {
   const at = new Date(since).toISOString()
-  return {
-    id: down ? alertId('storage', at) : alertId('recovered', 'storage', at),
-    kind: down ? 'storage' : 'recovered',
-    limit: null,
-    threshold: null,
-    percentageUsed: null,
-    resetsAt: null,
-    projectedFullAt: null,
-    versionId: null,
-    message: down
-      ? 'usage-vault cannot store snapshots (/health answers 503): the data folder or database does not take writes, or the lock was lost.'
-      : `usage-vault stores snapshots again, after ${Math.max(1, Math.round((now - since) / 60_000))} minutes when it could not.`
-  }
+  return down
+    ? serviceAlert(alertId('storage', at), 'storage', 'usage-vault cannot store snapshots (/health answers 503): the data folder or database does not take writes, or the lock was lost.')
+    : serviceAlert(alertId('recovered', 'storage', at), 'recovered', `usage-vault stores snapshots again, after ${Math.max(1, Math.round((now - since) / 60_000))} minutes when it could not.`)
 }

@@ -157,10 +157,13 @@ export function createSender (options: SenderOptions): Sender {
     if (next !== null) schedule(box, id, next)
   }
 
-  const sweep = async (box: AlertOutbox, atOnce: boolean): Promise<void> => {
-    for (const alert of await box.pending()) {
+  /** Schedules the pending alerts no timer holds; returns how many are pending. */
+  const sweep = async (box: AlertOutbox, atOnce: boolean): Promise<number> => {
+    const pending = await box.pending()
+    for (const alert of pending) {
       if (!timers.has(alert.id)) schedule(box, alert.id, atOnce ? clock() : alert.nextAttemptAt ?? clock())
     }
+    return pending.length
   }
   const sweeper = setInterval(() => {
     track(Promise.all([sweep(outbox, false), sweep(unrecorded, false)]).then(() => {}))
@@ -184,7 +187,11 @@ export function createSender (options: SenderOptions): Sender {
     },
     recorded: async (id) => (await outbox.recent(500)).some((alert) => alert.id === id) ||
       (await unrecorded.recent(500)).some((alert) => alert.id === id),
-    resume: async () => { await sweep(outbox, true) },
+    resume: async () => {
+      // At once, not at their next time: the receiver may well be back after the restart.
+      const pending = await sweep(outbox, true)
+      log.info({ pending }, 'pending alerts resumed')
+    },
     sendOnce: async (alert) => {
       const result = await post(alert)
       options.onAttempt?.(alert.kind, result.delivered)

@@ -116,3 +116,69 @@ t.test('a partial scrape raises nothing for the sections it misses', async (t) =
   t.same(receiver.delivered().map((body) => [body.limit, body.threshold, body.percentageUsed]), [['weeklyAllModels', 80, 85], ['weeklySonnet', 80, 90]])
   t.equal((await alertsWhen(app, () => true)).length, 2, 'nothing else was recorded')
 })
+
+t.test('a forecast that turns at-risk alerts once for its window', async (t) => {
+  const receiver = await startReceiver(t)
+  let now = Date.now() - 40 * 60_000
+  const app = await build(t, {
+    env: { ALERT_WEBHOOK_URL: receiver.url, ALERT_STALE_MINUTES: '0', ALERT_THRESHOLDS: '99' },
+    alerts: { timings: FAST },
+    clock: () => now
+  })
+  // 2 points a minute in the session, which resets in 4 hours: full long before.
+  for (const [step, session] of [10, 20, 30, 40, 50].entries()) {
+    now = Date.now() - (40 - 5 * step) * 60_000
+    const at = new Date(now).toISOString()
+    await post(app, { currentSession: { resetsIn: '4 hr', percentageUsed: session }, weeklyLimits: { allModels: { resetsIn: '3 days', percentageUsed: 20 }, sonnetOnly: { resetsIn: '3 days', percentageUsed: 5 } }, lastUpdated: at })
+  }
+  // The last version raises nothing new; this one sets the evaluations' end mark.
+  await post(app, { currentSession: { resetsIn: '4 hr', percentageUsed: 60 }, weeklyLimits: { allModels: { resetsIn: '3 days', percentageUsed: 99 }, sonnetOnly: { resetsIn: '3 days', percentageUsed: 5 } }, lastUpdated: new Date(now).toISOString() })
+  await receiver.until(() => receiver.delivered().some((body) => body.kind === 'threshold'), 'the end mark')
+  const forecasts = receiver.delivered().filter((body) => body.kind === 'forecast')
+  t.equal(forecasts.length, 1, 'one forecast alert, though the limit stayed at risk')
+  t.match(forecasts[0], { limit: 'currentSession', percentageUsed: 30, threshold: null, projectedFullAt: /^\d{4}-/, resetsAt: /^\d{4}-/, message: /Current session is at 30 %/ })
+  t.ok(Date.parse(forecasts[0]?.projectedFullAt as string) < Date.parse(forecasts[0]?.resetsAt as string), 'full before the reset')
+})
+
+t.test('stale once, then recovered when data comes again', async (t) => {
+  const receiver = await startReceiver(t)
+  const app = await alertApp(t, receiver, { ALERT_STALE_MINUTES: '0.005' })
+  await post(app, payload({ session: 10, all: 20, sonnet: 5 }))
+  await receiver.until(() => receiver.delivered().length >= 1, 'the stale alert')
+  // Silence checks go on meanwhile (every 20 ms): the same silence is never alerted twice.
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  await post(app, payload({ session: 11, all: 20, sonnet: 5 }))
+  await receiver.until(() => receiver.delivered().some((body) => body.kind === 'recovered'), 'the recovered alert')
+  const [stale, recovered] = receiver.delivered()
+  t.match(stale, { kind: 'stale', limit: null, message: /No usage snapshot has arrived/ })
+  t.match(recovered, { kind: 'recovered', message: /arrive again/ })
+  t.not(recovered?.versionId, stale?.versionId, 'recovered names the version that came')
+})
+
+t.test('the slack and ntfy shapes, through the test alert, which answers with the receiver\'s status', async (t) => {
+  const receiver = await startReceiver(t)
+  const slack = await alertApp(t, receiver, { ALERT_WEBHOOK_FORMAT: 'slack' })
+  const sent = await slack.inject({ method: 'POST', url: `${PATH}/alerts/test`, headers: { 'x-api-key': WRITE_KEY } })
+  t.equal(sent.statusCode, 200)
+  t.match(sent.json(), { success: true, delivered: true, receiverStatus: 200, error: null, alert: { kind: 'test' } })
+  const slackRequest = receiver.requests[0]
+  t.equal(slackRequest?.headers['content-type'], 'application/json')
+  t.same(Object.keys(JSON.parse(slackRequest?.body ?? '{}') as object), ['text'])
+  t.match(JSON.parse(slackRequest?.body ?? '{}'), { text: /test alert from usage-vault/ })
+
+  receiver.answer = () => 500
+  const ntfy = await alertApp(t, receiver, { ALERT_WEBHOOK_FORMAT: 'ntfy' })
+  const refused = await ntfy.inject({ method: 'POST', url: `${PATH}/alerts/test`, headers: { 'x-api-key': WRITE_KEY } })
+  t.match(refused.json(), { delivered: false, receiverStatus: 500, error: 'HTTP 500' })
+  const ntfyRequest = receiver.requests[1]
+  t.match(ntfyRequest?.headers, { 'content-type': 'text/plain; charset=utf-8', title: 'usage-vault test alert', priority: '3', tags: 'test_tube' })
+  t.match(ntfyRequest?.body, /^A test alert from usage-vault/)
+  t.equal(ntfyRequest?.headers['x-usage-vault-signature'], `sha256=${createHmac('sha256', SECRET).update(ntfyRequest?.body ?? '').digest('hex')}`)
+
+  t.equal((await ntfy.inject({ method: 'POST', url: `${PATH}/alerts/test` })).statusCode, 401, 'the write key is needed')
+  const off = await build(t)
+  const disabled = await off.inject({ method: 'POST', url: `${PATH}/alerts/test`, headers: { 'x-api-key': WRITE_KEY } })
+  t.match(disabled, { statusCode: 409 })
+  t.match(disabled.json(), { errorCode: 'ALERTS_DISABLED', suggestion: /ALERT_WEBHOOK_URL/ })
+  t.same((await off.inject({ url: `${PATH}/alerts` })).json(), { enabled: false, alerts: [] })
+})
