@@ -69,6 +69,9 @@ export function checkEnv (env: Env): void {
     if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       throw new ConfigError('invalid configuration: ALERT_WEBHOOK_URL must be an http:// or https:// URL')
     }
+    if (url.username !== '' || url.password !== '') {
+      throw new ConfigError('invalid configuration: ALERT_WEBHOOK_URL must not hold a user or password (fetch refuses such URLs)')
+    }
   }
   alertThresholds(env)
 }
