@@ -5,10 +5,11 @@
 //   BENCH_RUNS=N      runs per figure (default 3; the median is reported)
 //   BENCH_VERSIONS=N  the large folders' size (default 100,000)
 //   BENCH_KEEP=1      keep the temporary folder (its path is printed)
-//   BENCH_ONLY=a,b    only these groups: startup, reads, writes, retained, retention, metrics
+//   BENCH_ONLY=a,b    only these groups: startup, reads, writes, retained, retention, forecast, metrics
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { benchRoot, writeFolder } from './folders.js'
+import { forecastFigure } from './forecast-figure.js'
 import { startService } from './processes.js'
 import { readFigures } from './read-figures.js'
 import { retentionFigure } from './retention-figure.js'
@@ -87,6 +88,11 @@ async function main (): Promise<void> {
     if (wanted('metrics')) {
       progress('latest reads with metrics on and off')
       rows.push(await metricsFigure(root, { runs, seconds: 5, connections: 50, versions: FEW, newestAt }))
+    }
+
+    if (wanted('forecast')) {
+      progress('forecasts')
+      rows.push(forecastFigure(large, FEW, runs))
     }
   } finally {
     if (process.env.BENCH_KEEP === '1') progress(`kept ${root}`)

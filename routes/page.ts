@@ -1,10 +1,10 @@
-// The history page: `GET /` and the four files it loads (its script and style, and uPlot's), all
+// The history page: `GET /` and the files it loads (its ES modules and style, and uPlot's), all
 // read into memory at start-up so a missing file stops the service rather than a visitor's page.
 // Asset URLs carry a hash of their content: a browser keeps them for a year, and a new release
 // changes the URL instead of waiting for a cache to expire.
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,6 +18,8 @@ interface Asset {
   etag: string
   /** The URL the page links, with the content hash that makes it cacheable for good. */
   url: string
+  /** One of the page's own ES modules (public/*.js). */
+  module: boolean
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
@@ -46,10 +48,44 @@ function packageRoot (): string {
 const etagOf = (body: Buffer | string): string =>
   `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`
 
-async function loadAsset (name: string, path: string, type: string): Promise<Asset> {
-  const body = await readFile(path)
+function assetOf (name: string, body: Buffer, type: string, module = false): Asset {
   const etag = etagOf(body)
-  return { body, type, etag, url: `/assets/${name}?v=${etag.slice(1, 13)}` }
+  return { body, type, etag, url: `/assets/${name}?v=${etag.slice(1, 13)}`, module }
+}
+
+async function loadAsset (name: string, path: string, type: string): Promise<Asset> {
+  return assetOf(name, await readFile(path), type)
+}
+
+const JS = 'text/javascript; charset=utf-8'
+// `import … from './name.js'` (and `import './name.js'`) between the page's own modules.
+const MODULE_IMPORT = /(\b(?:from|import)\s*)(['"])\.\/([\w-]+\.js)\2/g
+
+/**
+ * The page's ES modules (every .js in public/), each served with its imports rewritten to the
+ * hashed URLs of the modules it imports. A module's hash so covers what it imports: a change deep
+ * down gives every module above it a new URL too, and a browser never mixes old and new files.
+ */
+async function loadModules (dir: string): Promise<Map<string, Asset>> {
+  const names = (await readdir(dir)).filter((name) => name.endsWith('.js'))
+  const sources = new Map(await Promise.all(names.map(async (name) => [name, await readFile(join(dir, name), 'utf8')] as const)))
+  const modules = new Map<string, Asset>()
+  const resolving = new Set<string>()
+  const resolve = (name: string): Asset => {
+    const done = modules.get(name)
+    if (done !== undefined) return done
+    const source = sources.get(name)
+    if (source === undefined) throw new Error(`page: a module imports ./${name}, which is not in public/`)
+    if (resolving.has(name)) throw new Error(`page: modules import each other in a cycle through ${name}`)
+    resolving.add(name)
+    const body = Buffer.from(source.replace(MODULE_IMPORT, (_, keyword: string, quote: string, imported: string) => `${keyword}${quote}${resolve(imported).url}${quote}`))
+    resolving.delete(name)
+    const asset = assetOf(name, body, JS, true)
+    modules.set(name, asset)
+    return asset
+  }
+  for (const name of names) resolve(name)
+  return modules
 }
 
 /** The files the page loads, by the name they have under `/assets/`. */
@@ -57,13 +93,12 @@ async function loadAssets (root: string): Promise<Map<string, Asset>> {
   // Resolved as Node resolves the package, so a hoisted or nested node_modules both work.
   const uplot = dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'))
   const files: Array<[string, string, string]> = [
-    ['app.js', join(root, 'public', 'app.js'), 'text/javascript; charset=utf-8'],
     ['style.css', join(root, 'public', 'style.css'), 'text/css; charset=utf-8'],
-    ['uPlot.iife.min.js', join(uplot, 'uPlot.iife.min.js'), 'text/javascript; charset=utf-8'],
+    ['uPlot.iife.min.js', join(uplot, 'uPlot.iife.min.js'), JS],
     ['uPlot.min.css', join(uplot, 'uPlot.min.css'), 'text/css; charset=utf-8']
   ]
   const assets = await Promise.all(files.map(async ([name, path, type]) => [name, await loadAsset(name, path, type)] as const))
-  return new Map(assets)
+  return new Map([...assets, ...await loadModules(join(root, 'public'))])
 }
 
 /** index.html with its placeholders filled: asset URLs, and the staleness threshold of /health. */
@@ -71,6 +106,11 @@ async function renderPage (root: string, assets: Map<string, Asset>, staleAfterM
   const template = await readFile(join(root, 'public', 'index.html'), 'utf8')
   return template.replace(/\{\{([\w.]+)\}\}/g, (placeholder, name: string) => {
     if (name === 'STALE_AFTER_MINUTES') return String(staleAfterMinutes)
+    // Every module but the entry point, fetched at once instead of one import level at a time.
+    if (name === 'MODULE_PRELOADS') {
+      return [...assets].filter(([file, asset]) => asset.module && file !== 'app.js')
+        .map(([, asset]) => `<link rel="modulepreload" href="${asset.url}">`).join('\n')
+    }
     const asset = assets.get(name)
     if (asset === undefined) throw new Error(`page: index.html names an unknown asset ${placeholder}`)
     return asset.url

@@ -22,6 +22,7 @@ import series from '../routes/series.js'
 import metadata from '../routes/metadata.js'
 import retention from '../routes/retention.js'
 import events from '../routes/events.js'
+import forecast from '../routes/forecast.js'
 import metrics from '../plugins/metrics.js'
 import alerts, { type AlertsPluginOptions } from '../plugins/alerts.js'
 import metricsRoute from '../routes/metrics.js'
@@ -64,6 +65,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(metadata, history)
   await fastify.register(retention, history)
   await fastify.register(events, history)
+  await fastify.register(forecast, history)
   await fastify.register(alertRoutes, history)
   await fastify.register(metricsRoute)
   // The history page reads the API from the browser, like any other client.

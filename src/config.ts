@@ -3,6 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { envSchema, type EnvSchemaOpt } from 'env-schema'
 import { ALERT_FORMATS } from './alerts/formats.js'
+import { isTimeZone, systemTimeZone } from './insights/zone-time.js'
 
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 4000 }),
@@ -13,6 +14,7 @@ export const EnvSchema = Type.Object({
   RETENTION_MAX_VERSIONS: Type.Integer({ minimum: 1, default: 100 }),
   RETENTION_DAYS: Type.Number({ minimum: 0, default: 7 }),
   STALE_AFTER_MINUTES: Type.Number({ exclusiveMinimum: 0, default: 10 }),
+  USAGE_TIMEZONE: Type.Optional(Type.String({ minLength: 1 })),
   CORS_ORIGINS: Type.String({ default: '' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
@@ -74,11 +76,14 @@ export function checkEnv (env: Env): void {
     }
   }
   alertThresholds(env)
+  if (env.USAGE_TIMEZONE !== undefined && !isTimeZone(env.USAGE_TIMEZONE)) {
+    throw new ConfigError(`invalid configuration: USAGE_TIMEZONE ${JSON.stringify(env.USAGE_TIMEZONE)} is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`)
+  }
 }
 
-/** The zone reset texts are read in: USAGE_TIMEZONE when the configuration has it, else the service's own. */
+/** The zone in which wall-clock reset texts are read (USAGE_TIMEZONE, else the service's own). */
 export function usageTimeZone (env: Env): string {
-  return (env as Env & { USAGE_TIMEZONE?: string }).USAGE_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone
+  return env.USAGE_TIMEZONE ?? systemTimeZone()
 }
 
 /** The percentages of ALERT_THRESHOLDS, ascending, each once; empty means no threshold alerts. */

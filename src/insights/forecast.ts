@@ -71,13 +71,15 @@ function limitOf (list: readonly VersionMeta[], section: Section, end: number, t
   const resetsIn = meta.resetsIn[section.path] ?? ''
   const resetsAt = resetInstant(resetsIn, meta.lastUpdated, timeZone)
 
+  const { start, resetSeen } = walkWindow(list, section, newest, timeZone)
   const since = meta.receivedAt - rateSpan(section)
   const samples: Sample[] = []
-  const { start, resetSeen } = walkWindow(list, section, newest, timeZone, (version, value) => {
-    if (version.receivedAt < since) return false
-    samples.push({ t: version.receivedAt, value })
-    return true
-  })
+  for (let index = newest; index >= start; index--) {
+    const version = list[index] as VersionMeta
+    if (version.receivedAt < since) break
+    const value = valueOf(version, section)
+    if (value !== undefined) samples.push({ t: version.receivedAt, value })
+  }
 
   const trend = fitTrend(samples)
   const ratePerHour = trend === null ? null : trend.ratePerHour

@@ -14,6 +14,7 @@ type Parsed =
   /** `weekday`: 0 = Sunday; null for a time alone. */
   | { kind: 'weekly' | 'daily', weekday: number | null, hour: number, minute: number }
   | { kind: 'yearly', month: number, day: number, hour: number, minute: number }
+type WallClock = Exclude<Parsed, { kind: 'duration' }>
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday']
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december']
@@ -113,17 +114,20 @@ function daysInMonth (year: number, month: number): number {
   return new Date(Date.UTC(year, month + 1, 0)).getUTCDate()
 }
 
-/** The calendar days to try, in order, starting from the local date of the reference moment. */
-function* candidateDays (parsed: Exclude<Parsed, { kind: 'duration' }>, from: LocalParts): Generator<{ year: number, month: number, day: number }> {
+/**
+ * The calendar days to try, nearest first, from the local date of the reference moment forward
+ * (`step` 1) or back (`step` -1), one day past it either way: a zone's local date can differ from
+ * the date the search starts on.
+ */
+function* candidateDays (parsed: WallClock, from: LocalParts, step: 1 | -1): Generator<{ year: number, month: number, day: number }> {
   if (parsed.kind === 'yearly') {
-    // Eight years reach the next 29 February from any date.
-    for (let year = from.year; year <= from.year + 8; year++) {
+    // Eight years reach a 29 February from any date.
+    for (let year = from.year - step; Math.abs(year - from.year) <= 8; year += step) {
       if (parsed.day <= daysInMonth(year, parsed.month)) yield { year, month: parsed.month, day: parsed.day }
     }
     return
   }
-  // Back one day too: a zone's local date can lag the date the reference moment falls on.
-  for (let offset = -1; offset <= 8; offset++) {
+  for (let offset = -step; Math.abs(offset) <= 8; offset += step) {
     const date = new Date(Date.UTC(from.year, from.month, from.day + offset))
     if (parsed.weekday === null || date.getUTCDay() === parsed.weekday) {
       yield { year: date.getUTCFullYear(), month: date.getUTCMonth(), day: date.getUTCDate() }
@@ -131,22 +135,26 @@ function* candidateDays (parsed: Exclude<Parsed, { kind: 'duration' }>, from: Lo
   }
 }
 
-function nextWallClock (parsed: Exclude<Parsed, { kind: 'duration' }>, after: number, timeZone: string): number | null {
-  const from = localParts(after, timeZone)
-  for (const date of candidateDays(parsed, from)) {
-    for (const instant of wallClockInstants({ ...date, hour: parsed.hour, minute: parsed.minute }, timeZone)) {
-      if (instant > after) return instant
+/** The first such moment after `reference` (`step` 1), or the last one at or before it (`step` -1). */
+function nearestWallClock (parsed: WallClock, reference: number, timeZone: string, step: 1 | -1): number | null {
+  const from = localParts(reference, timeZone)
+  for (const date of candidateDays(parsed, from, step)) {
+    const instants = wallClockInstants({ ...date, hour: parsed.hour, minute: parsed.minute }, timeZone)
+    if (step === -1) instants.reverse()
+    for (const instant of instants) {
+      if (step === 1 ? instant > reference : instant <= reference) return instant
     }
   }
   return null
 }
 
 // Parsing is memoised by text (a limit's text repeats from scrape to scrape), and a wall-clock
-// answer by the span of reference times it holds for: when the next such moment after L0 is R, it
-// is R for every L in [L0, R) too, so the versions of one window cost one zone lookup.
+// answer by the span of reference times it holds for: from the last such moment at or before the
+// reference up to the next one, every reference gets the same answer, so the versions of one
+// window cost one zone lookup whichever way they are visited.
 const MEMO_LIMIT = 2000
 const parsedTexts = new Map<string, Parsed | null>()
-const wallClockSpans = new Map<string, { from: number, until: number }>()
+const wallClockSpans = new Map<string, Map<string, { from: number, until: number }>>()
 
 function parsedText (text: string): Parsed | null {
   let parsed = parsedTexts.get(text)
@@ -170,12 +178,13 @@ export function resetInstant (resetsIn: string, lastUpdated: string | number | n
   const parsed = parsedText(resetsIn)
   if (parsed === null) return null
   if (parsed.kind === 'duration') return reference + parsed.ms
-  const key = `${timeZone}\u0000${resetsIn}`
-  const span = wallClockSpans.get(key)
+  let spans = wallClockSpans.get(timeZone)
+  if (spans === undefined) wallClockSpans.set(timeZone, spans = new Map())
+  const span = spans.get(resetsIn)
   if (span !== undefined && reference >= span.from && reference < span.until) return span.until
-  const instant = nextWallClock(parsed, reference, timeZone)
+  const instant = nearestWallClock(parsed, reference, timeZone, 1)
   if (instant === null) return null
-  if (wallClockSpans.size >= MEMO_LIMIT) wallClockSpans.clear()
-  wallClockSpans.set(key, span !== undefined && span.until === instant ? { from: Math.min(span.from, reference), until: instant } : { from: reference, until: instant })
+  if (spans.size >= MEMO_LIMIT) spans.clear()
+  spans.set(resetsIn, { from: nearestWallClock(parsed, reference, timeZone, -1) ?? reference, until: instant })
   return instant
 }

@@ -5,6 +5,7 @@
 // neither a value nor a reset, and the values either side of it are consecutive.
 import type { Section } from '../sections.js'
 import type { VersionMeta } from '../storage/types.js'
+import { firstAtOrAfter } from '../history/pages.js'
 import { resetInstant } from './reset-time.js'
 
 /** A drop of this many points or more between consecutive values is a reset. */
@@ -12,7 +13,7 @@ export const RESET_DROP = 10
 
 export interface Observation {
   value: number
-  /** The earlier value's reset instant, epoch ms; null when unknown. */
+  /** The version's reset instant (from its reset text), epoch ms; null when unknown. */
   resetsAt: number | null
   /** The version's `lastUpdated`, epoch ms; null when unknown. */
   lastUpdated: number | null
@@ -40,33 +41,89 @@ export function observe (meta: VersionMeta, section: Section, value: number, tim
 }
 
 /**
- * Walks back from the real value at `newest` to the first real value of its window. `visit` sees
- * each real value of the window, newest first, and may stop the walk's reporting early by
- * returning false (the walk itself continues to the reset). Returns the index of the window's first
- * version, and whether a reset was seen (when not, the window reaches past the oldest retained one).
+ * What a walk learnt about one version's window: the last reset before it is between `anchor` and
+ * the version `startOffset` places after it, and `span` places lie between `anchor` and the version;
+ * or, with `resetSeen` false, no reset lies between `anchor`, the oldest real value, and it.
+ * Versions never change and new ones arrive after the newest, so this holds while the same versions
+ * lie between `anchor` and the version, which is checked by position: an import into the middle of
+ * the history, or `anchor` pruned, voids it.
  */
-export function walkWindow (
-  list: readonly VersionMeta[],
-  section: Section,
-  newest: number,
-  timeZone: string,
-  visit: (meta: VersionMeta, value: number) => boolean = () => true
-): { start: number, resetSeen: boolean } {
+interface WindowMemo {
+  anchor: VersionMeta
+  span: number
+  startOffset: number
+  resetSeen: boolean
+}
+
+// Every this many real values a walk leaves a memo, so a later walk through the same window (a
+// forecast of now after a new version, or at another `at`) stops at the first it meets. Sparse,
+// so the memory stays small beside the history itself.
+const CHECKPOINT = 256
+const memos = new Map<string, WeakMap<VersionMeta, WindowMemo>>()
+
+function memosOf (section: Section, timeZone: string): WeakMap<VersionMeta, WindowMemo> {
+  const key = `${timeZone}\u0000${section.path}`
+  let memo = memos.get(key)
+  if (memo === undefined) memos.set(key, memo = new WeakMap())
+  return memo
+}
+
+/** The window `memo` names for the version at `index`, or null when it no longer holds. */
+function windowFromMemo (list: readonly VersionMeta[], section: Section, index: number, memo: WindowMemo): Window | null {
+  const anchorIndex = firstAtOrAfter(list, memo.anchor.id)
+  if (list[anchorIndex] !== memo.anchor || index - anchorIndex !== memo.span) return null
+  if (!memo.resetSeen) {
+    // Still the oldest real value: nothing imported before it since.
+    for (let before = 0; before < anchorIndex; before++) if (valueOf(list[before] as VersionMeta, section) !== undefined) return null
+  }
+  return { start: anchorIndex + memo.startOffset, resetSeen: memo.resetSeen }
+}
+
+export interface Window {
+  /** The index of the window's first version (the first real value after the last reset). */
+  start: number
+  /** False when no reset was seen: the window reaches past the oldest retained version. */
+  resetSeen: boolean
+}
+
+/**
+ * The window of the real value at `newest`, walking back from it only as far as the last reset,
+ * or the first memo of an earlier walk through the same window.
+ */
+export function walkWindow (list: readonly VersionMeta[], section: Section, newest: number, timeZone: string): Window {
+  const memo = memosOf(section, timeZone)
+  const checkpoints: number[] = []
+  let walked = 0
+  const remember = (anchorIndex: number, window: Window): Window => {
+    const anchor = list[anchorIndex] as VersionMeta
+    for (const index of checkpoints) {
+      memo.set(list[index] as VersionMeta, { anchor, span: index - anchorIndex, startOffset: window.start - anchorIndex, resetSeen: window.resetSeen })
+    }
+    return window
+  }
+
   let laterIndex = newest
   const newestMeta = list[newest] as VersionMeta
   let later = observe(newestMeta, section, valueOf(newestMeta, section) as number, timeZone)
-  let visiting = visit(newestMeta, later.value)
-  for (let index = newest - 1; index >= 0; index--) {
+  for (let index = newest; index >= 0; index--) {
     const meta = list[index] as VersionMeta
     const value = valueOf(meta, section)
     if (value === undefined) continue
-    const earlier = observe(meta, section, value, timeZone)
-    if (isReset(earlier, later)) return { start: laterIndex, resetSeen: true }
-    if (visiting) visiting = visit(meta, value)
-    later = earlier
-    laterIndex = index
+    if (index !== newest) {
+      const earlier = observe(meta, section, value, timeZone)
+      if (isReset(earlier, later)) return remember(index, { start: laterIndex, resetSeen: true })
+      later = earlier
+      laterIndex = index
+    }
+    // Only once the pair above is known to be no reset: this version's window is then the newest's.
+    const known = memo.get(meta)
+    if (known !== undefined) {
+      const window = windowFromMemo(list, section, index, known)
+      if (window !== null) return remember(window.start - known.startOffset, window)
+    }
+    if (walked++ % CHECKPOINT === 0) checkpoints.push(index)
   }
-  return { start: laterIndex, resetSeen: false }
+  return remember(laterIndex, { start: laterIndex, resetSeen: false })
 }
 
 /** Every observed reset of `section` among `list[0..end]`: the index of the first real value after each, oldest first. */

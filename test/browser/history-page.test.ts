@@ -16,6 +16,7 @@ import type { ImportedVersion } from '../../src/storage/types.js'
 import { tempDir, WRITE_KEY } from '../helper.js'
 
 const CHROMIUM = '/usr/bin/chromium'
+const ZONE = 'Europe/Berlin'
 const SERVER = fileURLToPath(new URL('../../dist/src/server.js', import.meta.url))
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url))
 const READ_KEY = 'test-read-key-abcdef'
@@ -25,12 +26,13 @@ const SESSION = 'currentSession.percentageUsed'
 const WEEKLY = 'weeklyLimits.allModels.percentageUsed'
 const SONNET = 'weeklyLimits.sonnetOnly.percentageUsed'
 
+// Reset texts as durations, so the forecast does not depend on the weekday the test runs.
 function payload (session: number, weekly: number, sonnet: number, receivedAt: number): Record<string, unknown> {
   return {
     currentSession: { resetsIn: '2 hr 42 min', percentageUsed: session },
     weeklyLimits: {
-      allModels: { resetsIn: 'Thu 7:00 AM', percentageUsed: weekly },
-      sonnetOnly: { resetsIn: 'Sat 12:00 PM', percentageUsed: sonnet }
+      allModels: { resetsIn: '3 days 4 hr', percentageUsed: weekly },
+      sonnetOnly: { resetsIn: '1 day 2 hr', percentageUsed: sonnet }
     },
     lastUpdated: new Date(receivedAt - 20_000).toISOString()
   }
@@ -39,7 +41,10 @@ function payload (session: number, weekly: number, sonnet: number, receivedAt: n
 /**
  * 500 versions as a laptop sends them: five waking stretches of 100 scrapes, 5 minutes apart, with
  * the nights between them silent, and once a 20-minute silence in the middle of a day. The newest
- * is 2 minutes old (fresh), with the weekly figure above 80 %.
+ * is 2 minutes old (fresh), with the weekly figure above 80 %. Forecasts then: the session climbs
+ * about 19 points an hour from 64 and fills before its reset in 2 h 42 min (at risk); the weekly
+ * figure climbs about 1.9 an hour from 83 and fills in 9 h, days before its reset (at risk); Sonnet
+ * climbs 0.7 an hour from 30 and stays under the limit until its reset in 26 hours (ok).
  */
 function history (now: number): ImportedVersion[] {
   const versions: ImportedVersion[] = []
@@ -60,7 +65,7 @@ function history (now: number): ImportedVersion[] {
     }
   })
   const last = versions[versions.length - 1] as ImportedVersion
-  last.payload = payload(47, 83, 30, last.receivedAt)
+  last.payload = payload(64, 83, 30, last.receivedAt)
   return versions
 }
 
@@ -120,6 +125,50 @@ async function getJson (url: string, headers: Record<string, string> = {}): Prom
 }
 
 type ChartData = Array<Array<number | null | undefined>>
+type Forecast = import('../../src/insights/forecast.js').Forecast & { resets?: Record<string, string[]> }
+type Limit = import('../../src/insights/forecast.js').Limit
+interface Segment { x0: number, y0: number, x1: number, y1: number }
+
+const clock = new Intl.DateTimeFormat('en-US', { timeZone: ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+const weekday = new Intl.DateTimeFormat('en-US', { timeZone: ZONE, weekday: 'short' })
+const day = new Intl.DateTimeFormat('en-US', { timeZone: ZONE, dateStyle: 'short' })
+
+/** A time as the page shows it in ZONE: "15:40" on the day of `now`, "Thu 15:40" on another. */
+function clockIn (iso: string | null, now: number): string {
+  const at = Date.parse(iso ?? '')
+  return day.format(at) === day.format(now) ? clock.format(at) : `${weekday.format(at)} ${clock.format(at)}`
+}
+
+/** "50 min" or "1 h 5 min", as the page writes a span under a day. */
+function minutesText (ms: number): string {
+  const minutes = Math.round(ms / MINUTE)
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+}
+
+/** How many of 9 points along a segment (10 % to 90 % of its length) have ink of a colour nearby. */
+async function inkedAlong (page: Page, segment: Segment, colour: string): Promise<number> {
+  return await page.evaluate(([{ x0, y0, x1, y1 }, name]) => {
+    const u = (window as unknown as { usageVault: { plot: { valToPos: (v: number, s: string, c: boolean) => number } } }).usageVault.plot
+    const canvas = document.querySelector('.uplot canvas') as HTMLCanvasElement
+    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D
+    const hex = getComputedStyle(document.documentElement).getPropertyValue(name).trim()
+    const rgb = [1, 3, 5].map((at) => Number.parseInt(hex.slice(at, at + 2), 16))
+    let hits = 0
+    for (let k = 1; k <= 9; k++) {
+      const f = k / 10
+      const x = Math.round(u.valToPos((x0 + (x1 - x0) * f) / 1000, 'x', true))
+      const y = Math.round(u.valToPos(y0 + (y1 - y0) * f, 'y', true))
+      const pixels = ctx.getImageData(x - 2, y - 2, 5, 5).data
+      for (let i = 0; i < pixels.length; i += 4) {
+        if ((pixels[i + 3] as number) >= 200 && rgb.every((v, c) => Math.abs(v - (pixels[i + c] as number)) < 40)) {
+          hits++
+          break
+        }
+      }
+    }
+    return hits
+  }, [segment, colour] as const)
+}
 
 t.test('the history page, in Chromium, against the built server', async (t) => {
   if (!existsSync(CHROMIUM)) t.fail(`${CHROMIUM} is missing: apt-get install chromium (as .ci/run does)`)
@@ -141,7 +190,7 @@ t.test('the history page, in Chromium, against the built server', async (t) => {
   const keyHeader = { 'X-API-Key': READ_KEY }
 
   t.test('shows the current numbers, the history with its gaps, and new versions live', async (t) => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 820 }, colorScheme: 'light', reducedMotion: 'reduce' })
+    const context = await browser.newContext({ viewport: { width: 1200, height: 880 }, colorScheme: 'light', reducedMotion: 'reduce', timezoneId: ZONE, locale: 'en-US' })
     t.teardown(() => context.close())
     // A visitor who entered the key before: it is in localStorage, so nothing is refused.
     await context.addInitScript((key) => { localStorage.setItem('usage-vault.read-key', key) }, READ_KEY)
@@ -151,11 +200,41 @@ t.test('the history page, in Chromium, against the built server', async (t) => {
     await page.waitForSelector('body[data-state="ready"][data-live="on"]', { timeout: 10_000 })
 
     const pct = async (field: string): Promise<string | null> => await page.textContent(`.meter[data-field="${field}"] .pct`)
-    t.equal(await pct('session'), '47')
+    t.equal(await pct('session'), '64')
     t.equal(await pct('weekly'), '83')
     t.equal(await pct('sonnet'), '30')
-    t.equal(await page.textContent('.meter[data-field="session"] .reset'), 'Resets in 2 hr 42 min')
-    t.equal(await page.textContent('.meter[data-field="weekly"] .reset'), 'Resets Thu 7:00 AM')
+
+    // Each card says what its forecast says, in words, and when it resets, in the visitor's zone.
+    const forecast = await getJson(`${server.url}/api/claude/console-usage/forecast?resets=true`, keyHeader) as Forecast
+    const text = async (field: string, part: string): Promise<string | null> => await page.textContent(`.meter[data-field="${field}"] .${part}`)
+    const session = forecast.limits.currentSession as Limit
+    const weekly = forecast.limits.weeklyAllModels as Limit
+    t.match(session, { status: 'at-risk' })
+    t.match(weekly, { status: 'at-risk' })
+    t.match(forecast.limits.weeklySonnet, { status: 'ok' })
+    t.equal(await text('session', 'forecast'),
+      `At this pace: full at ${clockIn(session.projectedFullAt, now)}, ${minutesText(Date.parse(session.resetsAt as string) - Date.parse(session.projectedFullAt as string))} before the reset`)
+    t.match(await text('weekly', 'forecast'), new RegExp(`^At this pace: full at ${clockIn(weekly.projectedFullAt, now)}, [12] days? \\d+ h before the reset$`))
+    t.equal(await text('sonnet', 'forecast'), 'Stays under the limit until the reset')
+    t.equal(await page.getAttribute('.meter[data-field="session"] .forecast', 'data-status'), 'at-risk')
+    t.match(await text('session', 'reset'), new RegExp(`^Resets ${clockIn(session.resetsAt, now)} · in 2 h (4[0-2]|39) min$`))
+    t.match(await text('weekly', 'reset'), new RegExp(`^Resets ${clockIn(weekly.resetsAt, now)} · in 3 days 3 h$`))
+
+    // The projections start at each limit's newest point; the session's and weekly's reach 100 %
+    // before their resets, Sonnet's stops at its reset.
+    const projections = await page.evaluate(() => (window as unknown as { usageVault: { projections: Record<string, Segment | null> } }).usageVault.projections)
+    t.same(projections.session, { x0: Date.parse(session.asOf), y0: 64, x1: Date.parse(session.projectedFullAt as string), y1: 100 })
+    t.same(projections.weekly, { x0: Date.parse(weekly.asOf), y0: 83, x1: Date.parse(weekly.projectedFullAt as string), y1: 100 })
+    const sonnetProjection = projections.sonnet as Segment
+    t.equal(sonnetProjection.x1, Date.parse(forecast.limits.weeklySonnet?.resetsAt as string))
+    t.ok(sonnetProjection.y1 > 30 && sonnetProjection.y1 < 100, 'Sonnet stops short of 100 % at its reset')
+    // And on screen: ink of each limit's colour along its dashed projection, past the last point.
+    for (const [field, segment] of Object.entries(projections)) {
+      t.ok(await inkedAlong(page, segment as Segment, `--${field}`) >= 4, `the ${field} projection is drawn`)
+    }
+    t.ok((forecast.resets?.currentSession?.length ?? 0) >= 5, 'the session resets the service observed are there to mark')
+    await page.screenshot({ path: `${ARTIFACTS}history-page-forecast.png`, fullPage: true })
+
     t.same(await page.$$eval('.meter.high', (cards) => cards.map((card) => (card as HTMLElement).dataset.field)), ['weekly'],
       'only the figure above 80 % is red')
     const red = await page.$eval('.meter[data-field="weekly"] .fill', (fill) => getComputedStyle(fill).backgroundColor)
@@ -231,6 +310,29 @@ t.test('the history page, in Chromium, against the built server', async (t) => {
     t.equal(lastX, storedAt / 1000, 'the new version is the chart\'s last point')
     t.equal(after[1]?.at(-1), 52)
     t.match(await page.textContent('#received'), stored.id)
+    // The forecast follows: 64 -> 52 is a reset, and one value of the new window tells no pace.
+    await page.waitForFunction((id) => (window as unknown as { usageVault: { forecast: Forecast } }).usageVault.forecast.basedOn?.id === id, stored.id, { timeout: 5000 })
+    t.equal(await page.textContent('.meter[data-field="session"] .forecast'), 'Not enough data yet')
+    t.equal(await page.evaluate(() => (window as unknown as { usageVault: { projections: Record<string, unknown> } }).usageVault.projections.session), null, 'no session projection')
+
+    // A partial scrape that could not read Sonnet: its card keeps the last real value, said to be carried
+    // over. (Its 0 is no reading: extractionErrors declares the section missing.)
+    const partial = payload(53, 84, 0, Date.now()) as { weeklyLimits: { sonnetOnly: unknown } }
+    partial.weeklyLimits.sonnetOnly = { resetsIn: 'unknown', percentageUsed: 0 }
+    const partialPost = await fetch(`${server.url}/api/claude/console-usage`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': WRITE_KEY },
+      body: JSON.stringify({ ...partial, isPartial: true, extractionErrors: { sonnetOnly: 'not found on the page' } })
+    })
+    t.equal(partialPost.status, 200)
+    await page.waitForFunction(() => document.querySelector('.meter[data-field="session"] .pct')?.textContent === '53', null, { timeout: 5000 })
+    t.equal(await pct('sonnet'), '31', 'not the placeholder 0')
+    t.equal(await text('sonnet', 'carried'), `Not read in the latest scrape: the value of ${clockIn(new Date(storedAt).toISOString(), Date.now())}`)
+    t.equal(await page.isVisible('.meter[data-field="sonnet"] .carried'), true)
+    t.equal(await page.isVisible('.meter[data-field="weekly"] .carried'), false)
+    const afterPartial = await page.evaluate(() => (window as unknown as { usageVault: { chartData: ChartData } }).usageVault.chartData)
+    t.equal(afterPartial[3]?.at(-1), undefined, 'no Sonnet point for the partial scrape')
+    t.equal(afterPartial[1]?.at(-1), 53)
 
     await page.screenshot({ path: `${ARTIFACTS}history-page.png`, fullPage: true })
 
@@ -241,6 +343,7 @@ t.test('the history page, in Chromium, against the built server', async (t) => {
       return xs.length > 0 && (xs[0] as number) >= since
     }, (Date.now() - 24 * 60 * MINUTE) / 1000 - 60, { timeout: 5000 })
     t.equal(await page.getAttribute('.ranges button[data-range="1d"]', 'aria-pressed'), 'true')
+    await page.screenshot({ path: `${ARTIFACTS}history-page-1d.png`, fullPage: true })
 
     t.same(errors, [], 'no console errors')
   })
@@ -259,7 +362,7 @@ t.test('the history page, in Chromium, against the built server', async (t) => {
     await page.fill('#key-input', READ_KEY)
     await page.click('#key-dialog button[type="submit"]')
     await page.waitForSelector('body[data-state="ready"][data-live="on"]', { timeout: 10_000 })
-    t.equal(await page.textContent('.meter[data-field="session"] .pct'), '52')
+    t.equal(await page.textContent('.meter[data-field="session"] .pct'), '53')
     t.equal(await page.evaluate(() => localStorage.getItem('usage-vault.read-key')), READ_KEY)
 
     await page.reload()

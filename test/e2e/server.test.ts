@@ -108,3 +108,16 @@ t.test('the scraper writes and the widget reads the built server over HTTP; a re
   second.child.kill('SIGTERM')
   t.equal(await second.exited, 0)
 })
+
+t.test('an unknown USAGE_TIMEZONE stops the start with a non-zero exit that names it', async (t) => {
+  const dataDir = await tempDir(t)
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, USAGE_TIMEZONE: 'Europe/Atlantis' }
+  const child = spawn(process.execPath, [serverJs], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += String(chunk) })
+  child.stderr.on('data', (chunk: Buffer) => { output += String(chunk) })
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)))
+  t.not(code, 0)
+  t.match(output, /USAGE_TIMEZONE \\"Europe\/Atlantis\\" is not an IANA time zone/)
+  t.notOk(existsSync(join(dataDir, 'console-usage-history')), 'nothing was opened')
+})

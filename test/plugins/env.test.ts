@@ -4,7 +4,7 @@ import t from 'tap'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ConfigError, corsOrigins, readEnv } from '../../src/config.js'
+import { ConfigError, corsOrigins, readEnv, usageTimeZone } from '../../src/config.js'
 import { build } from '../helper.js'
 
 t.test('defaults, as the contract lists them', async (t) => {
@@ -32,6 +32,11 @@ t.test('values are read with their types, and reach the store', async (t) => {
   t.same(corsOrigins(app.config), ['https://a.example', 'https://b.example'])
 })
 
+t.test('USAGE_TIMEZONE: an IANA name, else the service\'s own zone', async (t) => {
+  t.equal(usageTimeZone(readEnv({ USAGE_TIMEZONE: 'America/New_York' }, { dotenv: false })), 'America/New_York')
+  t.equal(usageTimeZone(readEnv({}, { dotenv: false })), new Intl.DateTimeFormat().resolvedOptions().timeZone)
+})
+
 const bad: Array<[string, Record<string, string>, RegExp]> = [
   ['a port that is not a number', { PORT: 'abc' }, /PORT/],
   ['a port out of range', { PORT: '70000' }, /PORT/],
@@ -44,7 +49,8 @@ const bad: Array<[string, Record<string, string>, RegExp]> = [
   ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
   ['an empty data folder', { DATA_DIR: '' }, /DATA_DIR/],
   ['a certificate without its key', { TLS_CERT_FILE: '/etc/cert.pem' }, /TLS_CERT_FILE.*TLS_KEY_FILE/],
-  ['a key without its certificate', { TLS_KEY_FILE: '/etc/key.pem' }, /TLS_KEY_FILE.*TLS_CERT_FILE/]
+  ['a key without its certificate', { TLS_KEY_FILE: '/etc/key.pem' }, /TLS_KEY_FILE.*TLS_CERT_FILE/],
+  ['an unknown time zone', { USAGE_TIMEZONE: 'Mars/Olympus_Mons' }, /USAGE_TIMEZONE "Mars\/Olympus_Mons"/]
 ]
 
 for (const [what, env, names] of bad) {
