@@ -1,10 +1,13 @@
 // Alerts as a receiver sees them, from the app with shortened retry timings and a real local HTTP
 // receiver: one alert per threshold, limit and window, retried with the same id until it is taken,
-// signed; a partial scrape raises nothing; stale, then recovered; the slack and ntfy shapes.
+// signed; a partial scrape raises nothing; forecast at risk; stale, then recovered; storage, then
+// recovered; the slack and ntfy shapes.
 import t from 'tap'
 import { createHmac } from 'node:crypto'
+import { rename } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { build, WRITE_KEY } from '../helper.js'
+import { build, tempDir, WRITE_KEY } from '../helper.js'
 import { startReceiver, type Receiver } from './receiver.js'
 
 const SECRET = 'receiver-shared-secret'
@@ -181,4 +184,18 @@ t.test('the slack and ntfy shapes, through the test alert, which answers with th
   t.match(disabled, { statusCode: 409 })
   t.match(disabled.json(), { errorCode: 'ALERTS_DISABLED', suggestion: /ALERT_WEBHOOK_URL/ })
   t.same((await off.inject({ url: `${PATH}/alerts` })).json(), { enabled: false, alerts: [] })
+})
+
+t.test('storage: /health turns 503 (the lock lost), then recovered once it is back', async (t) => {
+  const receiver = await startReceiver(t)
+  const dataDir = await tempDir(t)
+  const app = await build(t, { dataDir, env: { ALERT_WEBHOOK_URL: receiver.url, ALERT_STALE_MINUTES: '0' }, alerts: { timings: { ...FAST, storageCheckMs: 20 } } })
+  const lock = join(dataDir, '.lock')
+  await rename(lock, `${lock}.away`)
+  t.equal((await app.inject({ url: '/health' })).statusCode, 503)
+  await receiver.until(() => receiver.delivered().length >= 1, 'the storage alert')
+  await rename(`${lock}.away`, lock)
+  await receiver.until(() => receiver.delivered().length >= 2, 'the recovered alert')
+  t.same(receiver.delivered().map((body) => body.kind), ['storage', 'recovered'])
+  t.match(receiver.delivered()[0], { message: /cannot store snapshots \(\/health answers 503\)/ })
 })
