@@ -13,7 +13,7 @@ import { forecastFigure } from './forecast-figure.js'
 import { startService } from './processes.js'
 import { readFigures } from './read-figures.js'
 import { retentionFigure } from './retention-figure.js'
-import { metricsFigure } from './metrics-figure.js'
+import { metricsFigures } from './metrics-figure.js'
 import { startupFigures } from './startup-figures.js'
 import { render, saveResults, type Row } from './table.js'
 import { durableWriteFigures, retainedWriteFigure } from './write-figures.js'
@@ -87,7 +87,7 @@ async function main (): Promise<void> {
 
     if (wanted('metrics')) {
       progress('latest reads with metrics on and off')
-      rows.push(await metricsFigure(root, { runs, seconds: 5, connections: 50, versions: FEW, newestAt }))
+      rows.push(...await metricsFigures(root, { runs, seconds: 2, connections: 50, versions: FEW, newestAt }))
     }
 
     if (wanted('forecast')) {

@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { computeForecast, type Forecast } from '../insights/forecast.js'
 import { SECTIONS } from '../sections.js'
 import type { VersionStore } from '../storage/types.js'
+import { RouteHistogram, type RouteTimer } from './route-histogram.js'
 
 export type SnapshotResult = 'stored' | 'duplicate' | 'rejected'
 
@@ -16,6 +17,8 @@ export interface UsageMetrics {
   commitSeconds: (seconds: number) => void
   /** An attempt to deliver an alert ended. */
   alertAttempt: (kind: string, delivered: boolean) => void
+  /** The HTTP histogram's timer of one route (plugins/metrics.ts gives every route its own). */
+  routeTimer: (route: string) => RouteTimer
 }
 
 export interface UsageMetricsOptions {
@@ -136,8 +139,11 @@ export function createUsageMetrics (options: UsageMetricsOptions): UsageMetrics 
     registers
   })
 
+  const http = new RouteHistogram([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registry)
+
   return {
     registry,
+    routeTimer: (route) => http.route(route),
     snapshot: (result) => { received.inc({ result }) },
     commitSeconds: (value) => { commit.observe(value) },
     alertAttempt: (kind, delivered) => { alerts.inc({ kind, outcome: delivered ? 'delivered' : 'failed' }) }

@@ -66,6 +66,12 @@ t.test('the metrics of section 11, behind the read key, counted where things hap
   t.equal(sample(text, 'usage_vault_versions_deleted_total'), 0)
   t.equal(sample(text, 'usage_vault_commit_duration_seconds_count'), 2)
   t.ok((sample(text, 'http_request_duration_seconds_count', 'method="POST",route="/api/claude/console-usage",status_code="200"') ?? 0) >= 3, 'the HTTP histogram counts every route')
+  const series = 'method="GET",route="/metrics",status_code="401"'
+  const buckets = text.split('\n').filter((line) => line.startsWith(`http_request_duration_seconds_bucket{${series},le=`)).map((line) => Number(line.split(' ')[1]))
+  t.equal(buckets.length, 15, 'fourteen bounds and +Inf')
+  t.ok(buckets.every((value, index) => index === 0 || value >= (buckets[index - 1] as number)), 'buckets are cumulative')
+  t.equal(buckets[14], 2, 'the two refused scrapes, in +Inf')
+  t.equal(sample(text, 'http_request_duration_seconds_count', series), 2)
   t.ok((sample(text, 'process_resident_memory_bytes') ?? 0) > 0, 'and the process metrics')
   t.match(text, /# TYPE usage_vault_alerts_total counter/)
   t.notMatch(text, /http_request_summary_seconds/, 'no summary beside the histogram')
