@@ -25,8 +25,10 @@ export interface Evaluator {
   atStart: () => Promise<void>
 }
 
-/** At start, the versions received this long before the newest are evaluated again. */
+/** At start, the versions received this long before the newest are evaluated again... */
 export const RECHECK_MS = 15 * 60_000
+/** ...unless they are older than this: alerts about them would be old news (and may be cleaned up). */
+export const RECHECK_HORIZON_MS = 24 * 60 * 60_000
 
 /** The index of `id` in `versions`, searched from the newest end (where new versions are). */
 function indexOf (versions: readonly VersionMeta[], id: string): number {
@@ -83,11 +85,10 @@ export function createEvaluator (options: EvaluatorOptions): Evaluator {
     atStart: async () => {
       const versions = store.list()
       const newest = versions[versions.length - 1]
-      if (newest !== undefined) {
-        let first = versions.length - 1
-        while (first > 0 && (versions[first - 1] as VersionMeta).receivedAt >= newest.receivedAt - RECHECK_MS) first--
-        for (let index = first; index < versions.length; index++) await evaluate(versions, index)
-      }
+      const since = newest === undefined ? 0 : Math.max(newest.receivedAt - RECHECK_MS, clock() - RECHECK_HORIZON_MS)
+      let first = versions.length
+      while (first > 0 && (versions[first - 1] as VersionMeta).receivedAt >= since) first--
+      for (let index = first; index < versions.length; index++) await evaluate(versions, index)
       await checkStale()
     }
   }
