@@ -39,7 +39,7 @@ export function createUsageMetrics (options: UsageMetricsOptions): UsageMetrics 
   // metrics`) refuse a gauge ending in _total, so these three are left out.
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name)
 
-  // One forecast per scrape serves three gauges: kept while the newest version and the second are the same.
+  // One forecast per scrape serves three gauges: it is kept while the newest version and the clock second stay the same.
   let cached: { key: string, forecast: Forecast } | null = null
   const forecastNow = (): Forecast => {
     const list = store.list()
