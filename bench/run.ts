@@ -5,7 +5,7 @@
 //   BENCH_RUNS=N      runs per figure (default 3; the median is reported)
 //   BENCH_VERSIONS=N  the large folders' size (default 100,000)
 //   BENCH_KEEP=1      keep the temporary folder (its path is printed)
-//   BENCH_ONLY=a,b    only these groups: startup, reads, writes, retained, retention, forecast
+//   BENCH_ONLY=a,b    only these groups: startup, reads, writes, retained, retention, forecast, metrics
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { benchRoot, writeFolder } from './folders.js'
@@ -13,6 +13,7 @@ import { forecastFigure } from './forecast-figure.js'
 import { startService } from './processes.js'
 import { readFigures } from './read-figures.js'
 import { retentionFigure } from './retention-figure.js'
+import { metricsFigures } from './metrics-figure.js'
 import { startupFigures } from './startup-figures.js'
 import { render, saveResults, type Row } from './table.js'
 import { durableWriteFigures, retainedWriteFigure } from './write-figures.js'
@@ -82,6 +83,11 @@ async function main (): Promise<void> {
     if (wanted('retention')) {
       progress('reads during a large clean-up')
       rows.push(await retentionFigure(join(root, 'retention'), { runs, deleted: 10_000, kept: 100, connections: 50, idleSeconds: 2 }))
+    }
+
+    if (wanted('metrics')) {
+      progress('latest reads with metrics on and off')
+      rows.push(...await metricsFigures(root, { runs, seconds: 2, connections: 50, versions: FEW, newestAt }))
     }
 
     if (wanted('forecast')) {

@@ -23,7 +23,9 @@ async function swaggerPlugin (fastify: FastifyInstance): Promise<void> {
       tags: [
         { name: 'console-usage', description: 'store and read snapshots, as the earlier server did' },
         { name: 'history', description: 'versions, diffs, series, retention and events' },
-        { name: 'health', description: 'for health checks; never needs a key' }
+        { name: 'health', description: 'for health checks; never needs a key' },
+        { name: 'alerts', description: 'alerts sent to ALERT_WEBHOOK_URL, and a test alert' },
+        { name: 'metrics', description: 'Prometheus metrics; the read key when one is set' }
       ],
       components: {
         securitySchemes: {

@@ -2,6 +2,7 @@
 // new versions as they arrive over Server-Sent Events. ES modules served as written (no build step):
 // state.js (shared state), api.js and key-prompt.js (requests and the read key), latest.js (the
 // version shown), cards.js, chart.js, live.js, format.js (words). This file puts them together.
+import { loadAlerts } from './alerts.js'
 import { api, failure } from './api.js'
 import { renderCards, renderFreshness } from './cards.js'
 import { appendVersion, drawChart, loadSeries, projections, wireChart } from './chart.js'
@@ -50,11 +51,16 @@ function loadForecast () {
   return forecastLoad
 }
 
+/** Alerts are optional on the page: a failure to list them is logged, never shown over the usage. */
+const refreshAlerts = () => { loadAlerts().catch((error) => console.warn(error)) }
+
 function onVersion (message) {
   const version = fromEvent(message, state.latest)
   if (takeLatest(version)) renderCards()
   appendVersion(version)
   loadForecast().then(() => showMessage(null), (error) => showMessage(error.message))
+  // A version's alerts are raised just after it is stored: look a moment later.
+  setTimeout(refreshAlerts, 2_000)
 }
 
 async function onReset () {
@@ -73,6 +79,8 @@ async function start () {
     showMessage(error.message)
     document.body.dataset.state = 'error'
   }
+  refreshAlerts()
+  setInterval(refreshAlerts, 60_000)
   listen({ onVersion, onReset })
   // Ages and "in 2 h" move on without new data. (The chart is left alone: redrawing would undo a zoom.)
   setInterval(() => (state.latest === null ? renderFreshness() : renderCards()), 15_000)

@@ -14,6 +14,8 @@ import storage from '../plugins/storage.js'
 import auth from '../plugins/auth.js'
 import cleanup from '../plugins/cleanup.js'
 import streams from '../plugins/streams.js'
+import metrics from '../plugins/metrics.js'
+import alerts, { type AlertsPluginOptions } from '../plugins/alerts.js'
 import health from '../routes/health.js'
 import consoleUsage from '../routes/console-usage.js'
 import page from '../routes/page.js'
@@ -25,12 +27,16 @@ import retention from '../routes/retention.js'
 import events from '../routes/events.js'
 import forecast from '../routes/forecast.js'
 import refresh from '../routes/refresh.js'
+import metricsRoute from '../routes/metrics.js'
+import alertRoutes from '../routes/alerts.js'
 
 export interface AppOptions {
   /** The environment to configure from; the process's own (and `.env`) when absent. */
   env?: NodeJS.ProcessEnv
   /** The clock that stamps receipts (tests step it back). */
   clock?: () => number
+  /** Alert delivery timings (tests shorten the retries). */
+  alerts?: AlertsPluginOptions
 }
 
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
@@ -50,6 +56,9 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(cleanup)
   // Before the routes that hold streams open: they take their places from it.
   await fastify.register(streams)
+  // Before the routes, whose requests it times; then alerts, which count their attempts in it.
+  await fastify.register(metrics)
+  await fastify.register(alerts, options.alerts ?? {})
   await fastify.register(health)
   await fastify.register(consoleUsage)
   // The history API (contract section 6), one resource a plugin.
@@ -63,6 +72,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(forecast, history)
   // The refresh button: the widget's trigger and the scraper agents' stream (contract section 5).
   await fastify.register(refresh, history)
+  await fastify.register(alertRoutes, history)
+  await fastify.register(metricsRoute)
   // The history page reads the API from the browser, like any other client.
   await fastify.register(page)
 }

@@ -3,6 +3,7 @@
 import { isIP } from 'node:net'
 import { Type, type Static } from '@sinclair/typebox'
 import { envSchema, type EnvSchemaOpt } from 'env-schema'
+import { ALERT_FORMATS } from './alerts/formats.js'
 import { isTimeZone, systemTimeZone } from './insights/zone-time.js'
 
 /** Shorter keys are guessable: contract section 2 refuses them at start. */
@@ -26,7 +27,14 @@ export const EnvSchema = Type.Object({
     { default: 'info' }
   ),
   TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
-  TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 }))
+  TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  // Alerts and metrics (contract sections 10 and 11).
+  ALERT_WEBHOOK_URL: Type.Optional(Type.String({ minLength: 1 })),
+  ALERT_WEBHOOK_FORMAT: Type.Union(ALERT_FORMATS.map((format) => Type.Literal(format)), { default: 'json' }),
+  ALERT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  ALERT_THRESHOLDS: Type.String({ default: '80,95' }),
+  ALERT_STALE_MINUTES: Type.Number({ minimum: 0, default: 30 }),
+  METRICS_ENABLED: Type.Boolean({ default: true })
 }, { $id: 'Env' })
 
 export type Env = Static<typeof EnvSchema>
@@ -64,6 +72,16 @@ export function checkEnv (env: Env): void {
     const [set, missing] = env.TLS_CERT_FILE === undefined ? ['TLS_KEY_FILE', 'TLS_CERT_FILE'] : ['TLS_CERT_FILE', 'TLS_KEY_FILE']
     throw new ConfigError(`invalid configuration: ${set} is set but ${missing} is not; set both to serve HTTPS`)
   }
+  if (env.ALERT_WEBHOOK_URL !== undefined) {
+    const url = URL.canParse(env.ALERT_WEBHOOK_URL) ? new URL(env.ALERT_WEBHOOK_URL) : null
+    if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError('invalid configuration: ALERT_WEBHOOK_URL must be an http:// or https:// URL')
+    }
+    if (url.username !== '' || url.password !== '') {
+      throw new ConfigError('invalid configuration: ALERT_WEBHOOK_URL must not hold a user or password (fetch refuses such URLs)')
+    }
+  }
+  alertThresholds(env)
   if (env.USAGE_TIMEZONE !== undefined && !isTimeZone(env.USAGE_TIMEZONE)) {
     throw new ConfigError(`invalid configuration: USAGE_TIMEZONE ${JSON.stringify(env.USAGE_TIMEZONE)} is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`)
   }
@@ -89,6 +107,17 @@ export function trustedProxies (env: Pick<Env, 'TRUST_PROXY'>): string[] {
 /** The zone in which wall-clock reset texts are read (USAGE_TIMEZONE, else the service's own). */
 export function usageTimeZone (env: Env): string {
   return env.USAGE_TIMEZONE ?? systemTimeZone()
+}
+
+/** The percentages of ALERT_THRESHOLDS, ascending, each once; empty means no threshold alerts. */
+export function alertThresholds (env: Pick<Env, 'ALERT_THRESHOLDS'>): number[] {
+  const parts = env.ALERT_THRESHOLDS.split(',').map((part) => part.trim()).filter((part) => part !== '')
+  const values = parts.map(Number)
+  const bad = parts.find((part, index) => !/^\d+(\.\d+)?$/.test(part) || (values[index] as number) <= 0 || (values[index] as number) > 100)
+  if (bad !== undefined) {
+    throw new ConfigError(`invalid configuration: ALERT_THRESHOLDS must be percentages above 0 and at most 100, separated by commas (got ${JSON.stringify(bad)})`)
+  }
+  return [...new Set(values)].sort((a, b) => a - b)
 }
 
 /** The origins allowed by CORS_ORIGINS, trimmed, without empty entries. */

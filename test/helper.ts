@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Test } from 'tap'
-import app from '../src/app.js'
+import app, { type AppOptions } from '../src/app.js'
 import { serverOptions } from '../src/server-options.js'
 
 export const WRITE_KEY = 'test-write-key-0123456789'
@@ -23,6 +23,8 @@ export interface BuildOptions {
   clock?: () => number
   /** Leave the data folder in place after the test (the caller cleans it). */
   dataDir?: string
+  /** Alert delivery timings, shortened. */
+  alerts?: AppOptions['alerts']
 }
 
 export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -36,7 +38,11 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
   const fastify = Fastify(serverOptions({ LOG_LEVEL: (env.LOG_LEVEL ?? 'silent') as 'silent', TRUST_PROXY: (env as Record<string, string | undefined>).TRUST_PROXY ?? '' }))
   // Through fastify-plugin, so that tests reach what the app decorates (`config`, `store`); the
   // server has nothing else at its root, so requests meet the same hooks either way.
-  await fastify.register(fp(app), { env, ...(options.clock === undefined ? {} : { clock: options.clock }) })
+  await fastify.register(fp(app), {
+    env,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.alerts === undefined ? {} : { alerts: options.alerts })
+  })
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify

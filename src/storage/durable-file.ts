@@ -41,7 +41,8 @@ async function writeSyncRename (tempPath: string, finalPath: string, data: strin
 
 /**
  * Writes a new file `finalPath` through `tempPath`, which must not exist (two writers of one name
- * fail rather than mix). `mtime`, when given, is stamped before the fsync, as durable as the content.
+ * fail rather than mix). `mtime`, when given, is stamped before the fsync, as durable as the content;
+ * `mode` is the new file's (before the umask).
  */
 export async function writeFileDurably (tempPath: string, finalPath: string, data: string, mtime?: Date): Promise<void> {
   await writeSyncRename(tempPath, finalPath, data, CREATE_NEW, mtime)
@@ -53,7 +54,7 @@ export const replacementTempFile = (path: string): string => join(dirname(path),
 /**
  * Replaces the content of `path` atomically and durably (readers see the old or the new whole file,
  * and after a power cut the new one is not empty). One replacement of a file at a time: the caller
- * serialises them.
+ * serialises them. `mode` applies when the temporary file is new.
  */
 export async function replaceFileDurably (path: string, data: string): Promise<void> {
   await writeSyncRename(replacementTempFile(path), path, data, CREATE_OR_REPLACE)

@@ -6,6 +6,7 @@
 // pass that holds it has finished.
 import { lstat, mkdir, open, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { createAlertFiles } from './alert-files.js'
 import { HeldDirectory, prepareReplacement, replaceFileDurably, syncDirectory, writeFileDurably, type PreparedReplacement } from './durable-file.js'
 import { StorageError, storageFailure } from './errors.js'
 import { IdClock, isVersionId } from './ids.js'
@@ -524,6 +525,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   return {
     retention,
+    alerts: createAlertFiles({ dataDir: layout.dataDir, log, readOnly }),
     save,
     latest: () => latest,
     list: () => versions,

@@ -65,6 +65,8 @@ export interface ImportResult {
 
 export interface VersionStore {
   readonly retention: RetentionPolicy
+  /** Alerts recorded durably before delivery (contract section 10). */
+  readonly alerts: AlertOutbox
   /** Stores a payload as a new version; resolves once it is durable. */
   save: (payload: Payload) => Promise<SaveResult>
   /** The newest version, from memory. */
