@@ -18,12 +18,11 @@ interface Usage { session?: number, all?: number, sonnet?: number }
 
 /**
  * A scraper payload; a section left out of `usage` is declared missing in `extractionErrors`, as the
- * real scraper does, with a placeholder of 0 % (its reset text is not empty, which main's schema
- * still refuses for a placeholder).
+ * real scraper does, with its placeholder `{ resetsIn: "", percentageUsed: 0 }`.
  */
 function payload (usage: Usage, lastUpdated = new Date().toISOString()): Record<string, unknown> {
   const entry = (value: number | undefined, resetsIn: string): Record<string, unknown> =>
-    value === undefined ? { resetsIn: 'n/a', percentageUsed: 0 } : { resetsIn, percentageUsed: value }
+    value === undefined ? { resetsIn: '', percentageUsed: 0 } : { resetsIn, percentageUsed: value }
   const errors: Record<string, string> = {}
   if (usage.session === undefined) errors.currentSession = 'not found on the page'
   if (usage.all === undefined) errors.allModels = 'not found on the page'

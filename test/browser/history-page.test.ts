@@ -318,7 +318,7 @@ t.test('the history page, in Chromium, against the built server', async (t) => {
     // A partial scrape that could not read Sonnet: its card keeps the last real value, said to be carried
     // over. (Its 0 is no reading: extractionErrors declares the section missing.)
     const partial = payload(53, 84, 0, Date.now()) as { weeklyLimits: { sonnetOnly: unknown } }
-    partial.weeklyLimits.sonnetOnly = { resetsIn: 'unknown', percentageUsed: 0 }
+    partial.weeklyLimits.sonnetOnly = { resetsIn: '', percentageUsed: 0 }
     const partialPost = await fetch(`${server.url}/api/claude/console-usage`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-API-Key': WRITE_KEY },

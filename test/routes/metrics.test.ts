@@ -41,7 +41,7 @@ t.test('the metrics of section 11, behind the read key, counted where things hap
   t.equal((await write({ lastUpdated: 'yesterday' })).statusCode, 400)
   // Sonnet declared missing: its placeholder is no reading, so the gauge keeps the last real one.
   const partial = samplePayload(45)
-  ;(partial.weeklyLimits as Record<string, unknown>).sonnetOnly = { resetsIn: 'n/a', percentageUsed: 0 }
+  ;(partial.weeklyLimits as Record<string, unknown>).sonnetOnly = { resetsIn: '', percentageUsed: 0 }
   t.equal((await write({ ...partial, isPartial: true, extractionErrors: { sonnetOnly: 'not found' } })).statusCode, 200)
 
   t.equal((await app.inject({ url: '/metrics' })).statusCode, 401, 'no key')
