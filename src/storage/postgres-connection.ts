@@ -41,7 +41,7 @@ export interface ConnectionOptions {
   url: string
   schema: string
   max: number
-  /** For the listening connection: postgres.js's own notification hook, not in its types. */
+  /** For the writer, which also listens: postgres.js's own notification hook, not in its types. */
   onnotify?: (channel: string, payload: string) => void
   onclose?: () => void
 }
@@ -54,13 +54,13 @@ export function openSql (options: ConnectionOptions): Sql {
     // The listening connection must stay open; the others may close when idle.
     idle_timeout: listening ? null : 60,
     max_lifetime: listening ? null : 30 * 60,
-    // The array types are what lets a batch go as one statement of arrays; the listener needs none.
-    fetch_types: !listening,
+    // The array types are what lets a batch go as one statement of arrays.
+    fetch_types: true,
     onnotice: () => {},
     connection: {
-      application_name: listening ? 'usage-vault listener' : 'usage-vault',
+      application_name: listening ? 'usage-vault writer' : 'usage-vault',
       search_path: options.schema,
-      statement_timeout: listening ? 0 : STATEMENT_TIMEOUT_MS,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
       idle_in_transaction_session_timeout: 10_000
     },
     ...(options.onclose === undefined ? {} : { onclose: options.onclose }),
