@@ -1,20 +1,20 @@
-// The local-folder store: each version a JSON file in `console-usage-history/`, written durably,
-// with group commit. Many saves write and fsync their own files in parallel; the saves not yet
-// committed are then committed together, in id order, by one pass that writes and fsyncs the
-// statistics and the latest file while their version files finish, renames them into place once
-// every version file has its name, and fsyncs the directories once. A save is answered when the
-// pass that holds it has finished.
+// The local-folder store: each version a JSON file in `console-usage-history/`, written durably.
+// Saves are batched by the group-commit pipeline (group-commit.ts): each save writes and fsyncs its
+// own file as it arrives; a batch's commit writes and fsyncs the statistics and the latest file
+// while its version files finish, renames them into place once every version file has its name,
+// and fsyncs the directories once.
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HeldDirectory, prepareReplacement, replaceFileDurably, syncDirectory, writeFileDurably, type PreparedReplacement } from './durable-file.js'
 import { StorageError, storageFailure } from './errors.js'
+import { createGroupCommit, type PendingSave } from './group-commit.js'
 import { IdClock, isVersionId } from './ids.js'
 import { IndexLog } from './index-log.js'
 import { folderLayout } from './layout.js'
 import { acquireLock, type FolderLock } from './lock.js'
 import type { StoreLog } from './log.js'
 import { describeVersion, openFolder, parseVersionText, quarantine } from './open-folder.js'
-import { canonical, isPayload, serialize } from './payload.js'
+import { isPayload, serialize } from './payload.js'
 import { expiredVersions, planRetention, type RetentionPolicy } from './retention.js'
 import type {
   CleanupResult, ImportedVersion, ImportResult, Payload, SaveResult, Statistics, StorageHealth,
@@ -31,36 +31,13 @@ export interface LocalStoreOptions {
   clock?: () => number
 }
 
-interface PendingSave {
-  id: string
-  receivedAt: number
-  payload: Payload
-  text: string
-  state: 'writing' | 'renamed' | 'failed'
-  resolve: (meta: VersionMeta) => void
-  reject: (error: unknown) => void
-  done: Promise<VersionMeta>
-  /** Settles (never rejects) once the version file is renamed into place or has failed. */
-  written: Promise<void>
-}
-
 /** The statistics and the latest file of a commit, fsynced under their temporary names, or why not. */
 type PreparedDerived = { ready: PreparedReplacement[] } | { error: unknown }
 
-/** The payload the next duplicate is compared with: the newest one accepted, stored or not yet. */
-interface Tail {
-  key: string
-  done: Promise<VersionMeta>
-}
-
-/** Runs tasks one at a time, in order: commits and clean-ups must not interleave their statistics. */
-function serialQueue (): <T>(task: () => Promise<T>) => Promise<T> {
-  let last: Promise<unknown> = Promise.resolve()
-  return <T>(task: () => Promise<T>): Promise<T> => {
-    const run = last.then(task, task)
-    last = run.catch(() => {})
-    return run
-  }
+/** What the commit needs of a save, beside its payload: its receipt and its file's text. */
+interface SaveWork {
+  receivedAt: number
+  text: string
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString()
@@ -127,14 +104,8 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   const indexLog = new IndexLog(layout.indexFile, opened.indexLines, (error) => {
     log.warn({ err: error }, 'index append failed; the next start rebuilds it from the version files')
   })
-  const exclusively = serialQueue()
   const historyDirectory = new HeldDirectory(layout.historyDir)
   const dataDirectory = new HeldDirectory(layout.dataDir)
-
-  const committedTail = (): Tail | null => latest === null
-    ? null
-    : { key: canonical(latest.payload), done: Promise.resolve(latest.meta) }
-  let tail = committedTail()
 
   if (!readOnly) {
     // Bring the derived files in line with the version files before the first request.
@@ -147,10 +118,6 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   // ---- saving ---------------------------------------------------------------------------------
 
-  const inflight: PendingSave[] = []
-  /** Every save not yet answered, for close to wait on. */
-  const unanswered = new Set<Promise<VersionMeta>>()
-  let committing = false
   let closing = false
 
   const writeDerivedFiles = async (next: Statistics, newest: StoredVersion | null): Promise<void> => {
@@ -172,25 +139,26 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     return { error: failed.reason }
   }
 
-  const planCommit = (saves: PendingSave[]): { saves: PendingSave[], metas: VersionMeta[], newest: StoredVersion, next: Statistics } => {
-    const metas = saves.map((save) => describeVersion(save.id, save.receivedAt, save.text, save.payload))
-    const newest: StoredVersion = { meta: metas[metas.length - 1] as VersionMeta, payload: (saves[saves.length - 1] as PendingSave).payload }
+  type Save = PendingSave<SaveWork>
+  const planCommit = (saves: readonly Save[]): { saves: readonly Save[], metas: VersionMeta[], newest: StoredVersion, next: Statistics } => {
+    const metas = saves.map((save) => describeVersion(save.id, save.work.receivedAt, save.work.text, save.payload))
+    const newest: StoredVersion = { meta: metas[metas.length - 1] as VersionMeta, payload: (saves[saves.length - 1] as Save).payload }
     return { saves, metas, newest, next: withAdded(statistics, versions, metas) }
   }
 
   /** Commits a batch of saves whose files may still be writing; any failure takes them back out, unacknowledged. */
-  const commit = (batch: PendingSave[]): Promise<void> => exclusively(async () => {
+  const commit = async (batch: readonly Save[]): Promise<VersionMeta[]> => {
     let plan = planCommit(batch)
     // The derived files are written and fsynced while the version files still are, so a lone save
     // waits for about one file fsync and one directory fsync, as a plain durable write does.
     let prepared = prepareDerived(plan.next, plan.newest)
-    await Promise.all(batch.map((save) => save.written))
-    const stored = batch.filter((save) => save.state === 'renamed')
+    const ready = await Promise.all(batch.map((save) => save.ready))
+    const stored = batch.filter((_, index) => ready[index])
     if (stored.length < batch.length) {
       // Some version files failed (and were answered so): the derived files must not count them.
       const outcome = await prepared
       if ('ready' in outcome) await Promise.all(outcome.ready.map((replacement) => replacement.discard()))
-      if (stored.length === 0) return
+      if (stored.length === 0) return []
       plan = planCommit(stored)
       prepared = prepareDerived(plan.next, plan.newest)
     }
@@ -206,8 +174,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
       await Promise.all(saves.map((save) => unlink(layout.versionFile(save.id)).catch(() => {})))
       await writeDerivedFiles(statistics, latest).catch(() => {})
       await syncDirectory(layout.historyDir).catch(() => {})
-      for (const save of saves) save.reject(error)
-      return
+      throw error
     }
     lastCleanupUnwritten = false
     for (const meta of metas) byId.set(meta.id, meta)
@@ -216,9 +183,8 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     statistics = next
     latest = newest
     indexLog.added(metas)
-    saves.forEach((save, index) => save.resolve(metas[index] as VersionMeta))
     metas.forEach((meta, index) => {
-      const version = { meta, payload: (saves[index] as PendingSave).payload }
+      const version = { meta, payload: (saves[index] as Save).payload }
       for (const listener of listeners) {
         // A listener's failure is its own: the versions are stored and answered, and the others still hear.
         try {
@@ -228,18 +194,24 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
         }
       }
     })
-  })
-
-  /** Commits every save not yet committed, written or still writing, one batch at a time, in id order. */
-  const pump = (): void => {
-    if (committing || inflight.length === 0) return
-    const batch = inflight.splice(0)
-    committing = true
-    void commit(batch).finally(() => {
-      committing = false
-      pump()
-    })
+    return metas
   }
+
+  const pipeline = createGroupCommit<SaveWork>({
+    latest: () => latest,
+    admit: (payload) => {
+      const receipt = idClock.next(clock())
+      const text = serialize(payload)
+      return {
+        id: receipt.id,
+        work: { receivedAt: receipt.receivedAt, text },
+        started: writeFileDurably(layout.versionTempFile(receipt.id), layout.versionFile(receipt.id), text, new Date(receipt.receivedAt))
+      }
+    },
+    commit,
+    log
+  })
+  const { exclusively } = pipeline
 
   /** Why no write may start now: a read-only store, or one closing, whose lock may soon be another's. */
   const refusal = (): StorageError | null => readOnly
@@ -249,44 +221,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   const save = async (payload: Payload): Promise<SaveResult> => {
     const refused = refusal()
     if (refused !== null) throw refused
-    const key = canonical(payload)
-    if (tail !== null && tail.key === key) {
-      return { version: await tail.done.catch((error: unknown) => { throw storageFailure(error, 'store the version') }), duplicate: true }
-    }
-    const receipt = idClock.next(clock())
-    let resolve!: (meta: VersionMeta) => void
-    let reject!: (error: unknown) => void
-    const done = new Promise<VersionMeta>((res, rej) => { resolve = res; reject = rej })
-    const text = serialize(payload)
-    const pending: PendingSave = {
-      ...receipt,
-      payload,
-      text,
-      state: 'writing',
-      resolve,
-      reject,
-      done,
-      written: writeFileDurably(layout.versionTempFile(receipt.id), layout.versionFile(receipt.id), text, new Date(receipt.receivedAt))
-        .then(() => { pending.state = 'renamed' }, (error: unknown) => {
-          pending.state = 'failed'
-          reject(error)
-        })
-    }
-    inflight.push(pending)
-    unanswered.add(done)
-    void done.catch(() => {}).finally(() => unanswered.delete(done))
-    const ownTail = { key, done }
-    tail = ownTail
-    pump()
-
-    try {
-      return { version: await done, duplicate: false }
-    } catch (error) {
-      if (tail === ownTail) tail = committedTail()
-      const failure = storageFailure(error, 'store the version')
-      log.error({ err: error, id: pending.id, code: failure.code }, 'version not stored')
-      throw failure
-    }
+    return await pipeline.save(payload)
   }
 
   // ---- reading --------------------------------------------------------------------------------
@@ -426,7 +361,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
       const newestMeta = versions[versions.length - 1] as VersionMeta
       const newestImported = batch.find((item) => item.meta.id === newestMeta.id)
       if (newestImported !== undefined) latest = { meta: newestMeta, payload: newestImported.payload }
-      tail = committedTail()
+      pipeline.resetDuplicateCheck()
       await writeDerivedFiles(statistics, newestImported === undefined ? null : latest)
       await Promise.all([syncDirectory(layout.historyDir), syncDirectory(layout.dataDir)])
       indexLog.added(metas)
@@ -477,8 +412,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   const close = async (): Promise<void> => {
     if (closing) return
     closing = true
-    await Promise.allSettled(unanswered)
-    await exclusively(async () => {})
+    await pipeline.drain()
     await Promise.allSettled([cleanupRunning, cleanupQueued])
     if (lastCleanupUnwritten) {
       await exclusively(async () => {
