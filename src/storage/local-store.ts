@@ -7,6 +7,7 @@ import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HeldDirectory, prepareReplacement, replaceFileDurably, syncDirectory, writeFileDurably, type PreparedReplacement } from './durable-file.js'
 import { StorageError, storageFailure } from './errors.js'
+import { coalesced, versionListeners } from './coalesce.js'
 import { createGroupCommit, type PendingSave } from './group-commit.js'
 import { IdClock, isVersionId } from './ids.js'
 import { IndexLog } from './index-log.js'
@@ -93,7 +94,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   let statistics: Statistics = opened.statistics
   let bytes = versions.reduce((sum, meta) => sum + meta.size, 0)
   const damaged = [...opened.damaged]
-  const listeners = new Set<(version: StoredVersion) => void>()
+  const listeners = versionListeners(log)
 
   const newestMeta = versions[versions.length - 1]
   const idClock = new IdClock(newestMeta?.id ?? null, versions.reduce((max, meta) => Math.max(max, meta.receivedAt), 0))
@@ -183,17 +184,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     statistics = next
     latest = newest
     indexLog.added(metas)
-    metas.forEach((meta, index) => {
-      const version = { meta, payload: (saves[index] as Save).payload }
-      for (const listener of listeners) {
-        // A listener's failure is its own: the versions are stored and answered, and the others still hear.
-        try {
-          listener(version)
-        } catch (error) {
-          log.error({ err: error, id: meta.id }, 'a version listener failed')
-        }
-      }
-    })
+    metas.forEach((meta, index) => { listeners.tell({ meta, payload: (saves[index] as Save).payload }) })
     return metas
   }
 
@@ -325,22 +316,8 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     return { deleted: removed.length, kept: versions.length, durationMs: performance.now() - started }
   }
 
-  let cleanupRunning: Promise<CleanupResult> | null = null
-  let cleanupQueued: Promise<CleanupResult> | null = null
   /** One clean-up at a time; calls during a run share the one run queued after it. */
-  const cleanup = (): Promise<CleanupResult> => {
-    const refused = refusal()
-    if (refused !== null) return Promise.reject(refused)
-    if (cleanupRunning === null) {
-      cleanupRunning = runCleanup().finally(() => { cleanupRunning = null })
-      return cleanupRunning
-    }
-    cleanupQueued ??= cleanupRunning.catch(() => {}).then(() => {
-      cleanupQueued = null
-      return cleanup()
-    })
-    return cleanupQueued
-  }
+  const cleanups = coalesced(runCleanup, refusal)
 
   // ---- import ---------------------------------------------------------------------------------
 
@@ -413,7 +390,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     if (closing) return
     closing = true
     await pipeline.drain()
-    await Promise.allSettled([cleanupRunning, cleanupQueued])
+    await cleanups.settled()
     if (lastCleanupUnwritten) {
       await exclusively(async () => {
         await writeMetadata(statistics)
@@ -437,12 +414,9 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     bytesStored: () => bytes,
     health,
     planRetention: (now = clock()) => planRetention(versions, now, retention),
-    cleanup,
+    cleanup: cleanups.run,
     importVersions,
-    onVersion: (listener) => {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
+    onVersion: listeners.add,
     close
   }
 }
