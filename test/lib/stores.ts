@@ -6,8 +6,7 @@
 // maps to a schema of its own on the test file's server (test/lib/postgres.ts), so opening twice on
 // one folder reopens the same history, as it does on the folder store.
 import type { Test } from 'tap'
-import { createLocalStore, type VersionStore, type Statistics } from '../../src/storage/index.js'
-import type { RetentionPolicy } from '../../src/storage/index.js'
+import { openStore, type RetentionPolicy, type Statistics, type VersionStore } from '../../src/storage/index.js'
 import { idsOnDisk, metadataOnDisk } from '../storage/fixtures/folder.js'
 
 export type StoreKind = 'folder' | 'postgres'
@@ -39,6 +38,12 @@ async function databaseOf (t: Test, dataDir: string): Promise<Database> {
   return { url, schema }
 }
 
+async function databaseOptions (t: Test, dataDir: string): Promise<{ databaseUrl?: string, databaseSchema?: string }> {
+  if (storeKind === 'folder') return {}
+  const { url, schema } = await databaseOf(t, dataDir)
+  return { databaseUrl: url, databaseSchema: schema }
+}
+
 /** DATABASE_URL and DATABASE_SCHEMA for the history of `dataDir` in the PostgreSQL pass; nothing in the folder pass. */
 export async function storeEnv (t: Test, dataDir: string, kind: StoreKind = storeKind): Promise<Record<string, string>> {
   if (kind === 'folder') return {}
@@ -60,21 +65,14 @@ export async function openTestStore (t: Test, dataDir: string, options: TestStor
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.readOnly === undefined ? {} : { readOnly: options.readOnly })
   }
-  let store: VersionStore
-  if (storeKind === 'folder') {
-    store = await createLocalStore({ dataDir, ...common })
-  } else {
-    const { createPostgresStore } = await import('../../src/storage/index.js')
-    store = await createPostgresStore({ ...await databaseOf(t, dataDir), ...common })
-  }
+  const store = await openStore({ dataDir, ...await databaseOptions(t, dataDir), ...common })
   t.teardown(() => store.close())
   return store
 }
 
 /** What a fresh reader finds of the history, closed again at once. */
 async function reread<T> (t: Test, dataDir: string, read: (store: VersionStore) => T): Promise<T> {
-  const { createPostgresStore } = await import('../../src/storage/index.js')
-  const store = await createPostgresStore({ ...await databaseOf(t, dataDir), retention: { maxVersions: 1000, days: 7 }, log: quietLog, readOnly: true })
+  const store = await openStore({ dataDir, ...await databaseOptions(t, dataDir), retention: { maxVersions: 1000, days: 7 }, log: quietLog, readOnly: true })
   try {
     return read(store)
   } finally {
