@@ -2,6 +2,7 @@
 // environment and the TypeScript type that the rest of the code reads.
 import { Type, type Static } from '@sinclair/typebox'
 import { envSchema, type EnvSchemaOpt } from 'env-schema'
+import { isDatabaseUrl, SCHEMA_PATTERN } from './storage/postgres-connection.js'
 
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 4000 }),
@@ -18,7 +19,9 @@ export const EnvSchema = Type.Object({
     { default: 'info' }
   ),
   TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
-  TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 }))
+  TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  DATABASE_SCHEMA: Type.String({ pattern: SCHEMA_PATTERN.source, default: 'usage_vault' })
 }, { $id: 'Env' })
 
 export type Env = Static<typeof EnvSchema>
@@ -55,6 +58,12 @@ export function checkEnv (env: Env): void {
   if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
     const [set, missing] = env.TLS_CERT_FILE === undefined ? ['TLS_KEY_FILE', 'TLS_CERT_FILE'] : ['TLS_CERT_FILE', 'TLS_KEY_FILE']
     throw new ConfigError(`invalid configuration: ${set} is set but ${missing} is not; set both to serve HTTPS`)
+  }
+  if (env.DATABASE_URL !== undefined) {
+    // The value is not repeated: it may hold a password.
+    if (!isDatabaseUrl(env.DATABASE_URL)) throw new ConfigError('invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL with a host')
+    // Instances on one database must share one write key; a key file per host would not be shared.
+    if (env.CLAUDE_SYNC_API_KEY === undefined) throw new ConfigError('invalid configuration: CLAUDE_SYNC_API_KEY must be set when DATABASE_URL is (every instance needs the same key)')
   }
 }
 

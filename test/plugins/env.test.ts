@@ -32,7 +32,7 @@ t.test('values are read with their types, and reach the store', async (t) => {
   t.same(corsOrigins(app.config), ['https://a.example', 'https://b.example'])
 })
 
-const bad: Array<[string, Record<string, string>, RegExp]> = [
+const bad: Array<[string, Record<string, string | undefined>, RegExp]> = [
   ['a port that is not a number', { PORT: 'abc' }, /PORT/],
   ['a port out of range', { PORT: '70000' }, /PORT/],
   ['a negative retention count', { RETENTION_MAX_VERSIONS: '-1' }, /RETENTION_MAX_VERSIONS/],
@@ -44,8 +44,17 @@ const bad: Array<[string, Record<string, string>, RegExp]> = [
   ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
   ['an empty data folder', { DATA_DIR: '' }, /DATA_DIR/],
   ['a certificate without its key', { TLS_CERT_FILE: '/etc/cert.pem' }, /TLS_CERT_FILE.*TLS_KEY_FILE/],
-  ['a key without its certificate', { TLS_KEY_FILE: '/etc/key.pem' }, /TLS_KEY_FILE.*TLS_CERT_FILE/]
+  ['a key without its certificate', { TLS_KEY_FILE: '/etc/key.pem' }, /TLS_KEY_FILE.*TLS_CERT_FILE/],
+  ['a database URL of another kind', { DATABASE_URL: 'mysql://vault:hunter2@db.example/vault' }, /DATABASE_URL/],
+  ['a database URL without a host', { DATABASE_URL: 'postgres:vault' }, /DATABASE_URL/],
+  ['a schema that is not a plain identifier', { DATABASE_SCHEMA: 'Vault"; DROP' }, /DATABASE_SCHEMA/],
+  ['a database without a write key', { DATABASE_URL: 'postgres://vault@127.0.0.1:1/vault', CLAUDE_SYNC_API_KEY: undefined }, /CLAUDE_SYNC_API_KEY/]
 ]
+
+t.test('a refused database URL is not repeated: it may hold a password', async (t) => {
+  t.throws(() => readEnv({ DATABASE_URL: 'mysql://vault:hunter2@db.example/vault' }, { dotenv: false }), { message: /^(?!.*hunter2)/ })
+  t.equal(readEnv({}, { dotenv: false }).DATABASE_SCHEMA, 'usage_vault')
+})
 
 for (const [what, env, names] of bad) {
   t.test(`${what} stops the start, naming the variable`, async (t) => {

@@ -2,10 +2,14 @@
 // one database see of each other (ids, duplicates, statistics, deletions, notifications).
 import t from 'tap'
 import postgres from 'postgres'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { StorageError } from '../../src/storage/errors.js'
+import { openStore } from '../../src/storage/open-store.js'
 import { idSecond } from '../../src/storage/ids.js'
 import type { Payload, VersionMeta } from '../../src/storage/types.js'
-import { freshSchema, openTestStore, testDatabase, until } from './postgres-helper.js'
+import { freshSchema, openTestStore, quietLog, testDatabase, until } from './postgres-helper.js'
 
 const database = await testDatabase(t)
 
@@ -207,4 +211,21 @@ t.test('the database gone: writes fail fast, health says so, and both recover wi
   const back = await store.save(snapshot(2))
   t.equal(back.duplicate, false)
   t.equal(store.statistics().versionCount, 2)
+})
+
+t.test('openStore picks the database when given a URL, and then leaves the data folder alone', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'usage-vault-pg-'))
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+  const schema = freshSchema(t, database)
+  const options = { databaseUrl: database.url, databaseSchema: schema, dataDir, retention: { maxVersions: 10, days: 1 }, log: quietLog }
+  const store = await openStore(options)
+  t.teardown(() => store.close())
+  const { version } = await store.save(snapshot(1))
+  t.same(await readdir(dataDir), [], 'nothing written to the folder')
+  const other = await openStore(options)
+  t.teardown(() => other.close())
+  t.same(other.list().map((meta) => meta.id), [version.id], 'a second instance sees it')
+  const folder = await openStore({ ...options, databaseUrl: undefined })
+  t.teardown(() => folder.close())
+  t.same(folder.list(), [], 'without a URL: the folder store, on its own history')
 })
