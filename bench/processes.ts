@@ -93,6 +93,8 @@ export interface ServiceOptions {
   dataDir: string
   retentionMaxVersions?: number
   retentionDays?: number
+  /** More variables (DATABASE_URL and DATABASE_SCHEMA for the PostgreSQL store). */
+  env?: Record<string, string>
 }
 
 /** The built service on `dataDir`. Request logs are off (LOG_LEVEL=warn) so the figures measure the service, not the terminal. */
@@ -107,7 +109,8 @@ export async function startService (options: ServiceOptions): Promise<RunningSer
     CLAUDE_SYNC_API_KEY: WRITE_KEY,
     LOG_LEVEL: 'warn',
     RETENTION_MAX_VERSIONS: String(options.retentionMaxVersions ?? 100),
-    RETENTION_DAYS: String(options.retentionDays ?? 7)
+    RETENTION_DAYS: String(options.retentionDays ?? 7),
+    ...options.env
   }
   return await startProcess(SERVICE_ENTRY, [], env, '/health', port)
 }

@@ -5,7 +5,7 @@
 //   BENCH_RUNS=N      runs per figure (default 3; the median is reported)
 //   BENCH_VERSIONS=N  the large folders' size (default 100,000)
 //   BENCH_KEEP=1      keep the temporary folder (its path is printed)
-//   BENCH_ONLY=a,b    only these groups: startup, reads, writes, retained, retention
+//   BENCH_ONLY=a,b    only these groups: startup, reads, writes, retained, retention, postgres
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { benchRoot, writeFolder } from './folders.js'
@@ -15,6 +15,7 @@ import { retentionFigure } from './retention-figure.js'
 import { startupFigures } from './startup-figures.js'
 import { render, saveResults, type Row } from './table.js'
 import { durableWriteFigures, retainedWriteFigure } from './write-figures.js'
+import { postgresFigures } from './postgres-figures.js'
 
 const runs = Number(process.env.BENCH_RUNS ?? 3)
 const large = Number(process.env.BENCH_VERSIONS ?? 100_000)
@@ -81,6 +82,10 @@ async function main (): Promise<void> {
     if (wanted('retention')) {
       progress('reads during a large clean-up')
       rows.push(await retentionFigure(join(root, 'retention'), { runs, deleted: 10_000, kept: 100, connections: 50, idleSeconds: 2 }))
+    }
+
+    if (wanted('postgres')) {
+      rows.push(...await postgresFigures(root, { runs, versions: large, seconds: 4, connections: 32, singleWrites: 400, readConnections: 50 }, progress))
     }
   } finally {
     if (process.env.BENCH_KEEP === '1') progress(`kept ${root}`)
