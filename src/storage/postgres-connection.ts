@@ -78,6 +78,15 @@ const stateOf = (error: unknown): string | undefined => {
   return typeof code === 'string' ? code : undefined
 }
 
+/**
+ * The server ended the session before the statement could commit (terminated by an administrator or
+ * a restart): the statement certainly did nothing, so sending it again on a new connection is safe.
+ * A connection that merely closed without an answer is not: the commit may have happened.
+ */
+export function endedBeforeCommit (error: unknown): boolean {
+  return /^57P0[123]$/.test(stateOf(error) ?? '')
+}
+
 /** Turns a failure of the database (or of the deadline) into the StorageError a caller can answer with. */
 export function databaseFailure (error: unknown, what: string): StorageError {
   if (error instanceof StorageError) return error

@@ -17,7 +17,7 @@ import { IdClock, isVersionId } from './ids.js'
 import type { StoreLog } from './log.js'
 import { describeVersion, parseVersionText } from './open-folder.js'
 import { postgresOutbox } from './postgres-alerts.js'
-import { isDatabaseUrl, openSql, SCHEMA_PATTERN, waitForServer, withinDeadline, type Queryable, type Sql } from './postgres-connection.js'
+import { endedBeforeCommit, isDatabaseUrl, openSql, SCHEMA_PATTERN, waitForServer, withinDeadline, type Queryable, type Sql } from './postgres-connection.js'
 import { checkSchema, migrate } from './postgres-migrations.js'
 import { canonical, isPayload, serialize } from './payload.js'
 import { expiredVersions, planRetention, type RetentionPolicy } from './retention.js'
@@ -293,7 +293,10 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
     for (let attempt = 1; ; attempt++) {
       const planned = plan(batch)
       const cleanupWritten = cleanupUnwritten
-      const row = await withinDeadline(write(planned), 'store the version')
+      const row = await withinDeadline(write(planned).catch(async (error: unknown) => {
+        if (!endedBeforeCommit(error)) throw error
+        return await write(planned)
+      }), 'store the version')
       if (row !== null) {
         if (cleanupWritten !== null && cleanupUnwritten === cleanupWritten) cleanupUnwritten = null
         append(planned.stored.map((item) => item.meta))
