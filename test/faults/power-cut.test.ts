@@ -1,4 +1,4 @@
-// Guarantee 1 against a power cut, not only a process kill: an engine writer saves (eight at a
+// Guarantee 1 against a power cut, not only a process kill: an engine writer saves (32 at a
 // time, with a clean-up after each) on an ext4 image whose power is cut (lib/power-cut.ts) at a
 // different moment each round: during the start, after the first save, in the middle of a burst,
 // during clean-ups. The image is then mounted again and the service started on it. As the cut left
@@ -48,7 +48,7 @@ t.test('a power cut at any moment loses nothing acknowledged, tears nothing, and
     disk.mount()
     const writer = startWriter(dataDir, {
       seqStart: round * 1_000_000,
-      concurrency: 8,
+      concurrency: 32,
       cleanupAfterSave: true,
       maxVersions: MAX_VERSIONS,
       days: 0,
