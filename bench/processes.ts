@@ -10,6 +10,7 @@ const here = fileURLToPath(new URL('.', import.meta.url))
 /** The compiled service, as `npm start` runs it. */
 export const SERVICE_ENTRY = fileURLToPath(new URL('../src/server.js', import.meta.url))
 export const BARE_ENTRY = `${here}bare-server.js`
+export const LADDER_ENTRY = `${here}ladder-server.js`
 
 export const WRITE_KEY = 'bench-write-key-0123456789abcdef'
 
@@ -20,6 +21,9 @@ export interface RunningServer {
   readyMs: number
   /** Peak resident memory so far, in MB of 10^6 bytes (VmHWM). */
   peakRssMb: () => Promise<number>
+  /** CPU time (user + system) the process has used so far, ms: what a request costs the server, less
+   * sensitive to a busy machine than a rate. */
+  cpuMs: () => Promise<number>
   stop: () => Promise<void>
 }
 
@@ -40,6 +44,15 @@ async function peakRssMb (pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   const match = /^VmHWM:\s+(\d+) kB/m.exec(status)
   return match === null ? Number.NaN : (Number(match[1]) * 1024) / 1e6
+}
+
+const CLOCK_TICKS_PER_S = 100
+
+async function cpuMs (pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -81,6 +94,7 @@ async function startProcess (entry: string, args: string[], env: NodeJS.ProcessE
     pid,
     readyMs,
     peakRssMb: () => peakRssMb(pid),
+    cpuMs: () => cpuMs(pid),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM')
       await exited
@@ -119,4 +133,10 @@ export async function startService (options: ServiceOptions): Promise<RunningSer
 export async function startBareServer (bodyFile: string): Promise<RunningServer> {
   const port = await freePort()
   return await startProcess(BARE_ENTRY, [bodyFile, String(port)], { PATH: process.env.PATH, NODE_ENV: 'production' }, '/ready', port)
+}
+
+/** The bare baseline with the first `step` of the service's per-request parts (bench/ladder-server.ts). */
+export async function startLadderServer (bodyFile: string, step: number): Promise<RunningServer> {
+  const port = await freePort()
+  return await startProcess(LADDER_ENTRY, [bodyFile, String(port), String(step)], { PATH: process.env.PATH, NODE_ENV: 'production' }, '/ready', port)
 }

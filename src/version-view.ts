@@ -63,11 +63,31 @@ export function etagOf (version: StoredVersion): string {
   return `"${version.meta.id}"`
 }
 
+/** What a read sends about a version whatever its age: built once per version, not per read. */
+interface VersionHeaders {
+  etag: string
+  /** dataTime, epoch ms, and as an HTTP date. */
+  lastModifiedMs: number
+  lastModified: string
+}
+
+const versionHeaders = new WeakMap<StoredVersion, VersionHeaders>()
+
+function headersOfVersion (version: StoredVersion): VersionHeaders {
+  let headers = versionHeaders.get(version)
+  if (headers === undefined) {
+    const lastModifiedMs = dataTime(version)
+    headers = { etag: etagOf(version), lastModifiedMs, lastModified: new Date(lastModifiedMs).toUTCString() }
+    versionHeaders.set(version, headers)
+  }
+  return headers
+}
+
 function notModified (request: FastifyRequest, etag: string, lastModifiedMs: number): boolean {
   const ifNoneMatch = request.headers['if-none-match']
   // RFC 9110: when If-None-Match is present, If-Modified-Since is ignored.
   if (ifNoneMatch !== undefined) {
-    return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
+    return ifNoneMatch === etag || ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
   }
   const ifModifiedSince = request.headers['if-modified-since']
   if (ifModifiedSince === undefined) return false
@@ -83,14 +103,13 @@ function notModified (request: FastifyRequest, etag: string, lastModifiedMs: num
 export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, version: StoredVersion): FastifyReply {
   const { store, config } = request.server
   const now = Date.now()
-  const etag = etagOf(version)
-  const lastModified = dataTime(version)
-  const age = ageMinutes(lastModified, now)
+  const { etag, lastModifiedMs, lastModified } = headersOfVersion(version)
+  const age = ageMinutes(lastModifiedMs, now)
   reply.header('etag', etag)
-    .header('last-modified', new Date(lastModified).toUTCString())
+    .header('last-modified', lastModified)
     .header('cache-control', cacheControl(age))
   // A client that holds this version costs no body at all.
-  if (notModified(request, etag, lastModified)) return reply.code(304).send()
+  if (notModified(request, etag, lastModifiedMs)) return reply.code(304).send()
   // Already JSON text: Fastify sends a string with a JSON content type as it is.
   return reply.type('application/json; charset=utf-8')
     .send(serializedView(version, age, store.list(), { staleAfterMinutes: config.STALE_AFTER_MINUTES, now }))

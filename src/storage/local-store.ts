@@ -1,11 +1,12 @@
 // The local-folder store: each version a JSON file in `console-usage-history/`, written durably.
-// Saves are batched by the group-commit pipeline (group-commit.ts): each save writes and fsyncs its
-// own file as it arrives; a batch's commit writes and fsyncs the statistics and the latest file
-// while its version files finish, renames them into place once every version file has its name,
-// and fsyncs the directories once.
+// Saves are batched by the group-commit pipeline (group-commit.ts): each save writes, fsyncs and
+// renames its own file as it arrives, side by side with the others; a batch's commit is one fsync
+// of the directory, which makes all its renames durable at once, and then the batch is answered.
+// The statistics and the latest file follow off that path (derived-files.ts).
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { HeldDirectory, prepareReplacement, replaceFileDurably, syncDirectory, writeFileDurably, type PreparedReplacement } from './durable-file.js'
+import { DerivedFiles } from './derived-files.js'
+import { HeldDirectory, syncDirectory, writeFileDurably } from './durable-file.js'
 import { StorageError, storageFailure } from './errors.js'
 import { coalesced, versionListeners } from './coalesce.js'
 import { createGroupCommit, type PendingSave } from './group-commit.js'
@@ -32,8 +33,6 @@ export interface LocalStoreOptions {
   clock?: () => number
 }
 
-/** The statistics and the latest file of a commit, fsynced under their temporary names, or why not. */
-type PreparedDerived = { ready: PreparedReplacement[] } | { error: unknown }
 
 /** What the commit needs of a save, beside its payload: its receipt and its file's text. */
 interface SaveWork {
@@ -66,8 +65,6 @@ function withAdded (statistics: Statistics, versions: readonly VersionMeta[], ad
   return summarise(statistics, versions[0] ?? added[0], added[added.length - 1], versions.length + added.length, { created: added.length })
 }
 
-const statisticsText = (statistics: Statistics): string => JSON.stringify(statistics, null, 2)
-
 export async function createLocalStore (options: LocalStoreOptions): Promise<VersionStore> {
   const { log, retention } = options
   const readOnly = options.readOnly ?? false
@@ -98,20 +95,21 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   const newestMeta = versions[versions.length - 1]
   const idClock = new IdClock(newestMeta?.id ?? null, versions.reduce((max, meta) => Math.max(max, meta.receivedAt), 0))
-  // Both files are replaced only from tasks of `exclusively` (or before the store is returned), so
-  // two replacements of one file never overlap.
-  const writeMetadata = (next: Statistics): Promise<void> => replaceFileDurably(layout.metadataFile, statisticsText(next))
-  const writeLatest = (newest: StoredVersion): Promise<void> => replaceFileDurably(layout.latestFile, serialize(newest.payload))
+  const derived = new DerivedFiles({
+    metadataFile: layout.metadataFile,
+    latestFile: layout.latestFile,
+    state: () => ({ statistics, latest }),
+    log
+  })
   const indexLog = new IndexLog(layout.indexFile, opened.indexLines, (error) => {
     log.warn({ err: error }, 'index append failed; the next start rebuilds it from the version files')
   })
   const historyDirectory = new HeldDirectory(layout.historyDir)
-  const dataDirectory = new HeldDirectory(layout.dataDir)
 
   if (!readOnly) {
     // Bring the derived files in line with the version files before the first request.
-    if (opened.metadataStale) await writeMetadata(statistics)
-    if (opened.latestFileStale && latest !== null) await writeLatest(latest)
+    if (opened.metadataStale || opened.latestFileStale) derived.request({ latest: opened.latestFileStale })
+    await derived.flush()
     if (opened.indexStale || opened.indexLines > 2 * versions.length + 1000) await indexLog.compact(versions)
     await Promise.all([syncDirectory(layout.historyDir), syncDirectory(layout.dataDir)])
   }
@@ -121,68 +119,31 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   let closing = false
 
-  const writeDerivedFiles = async (next: Statistics, newest: StoredVersion | null): Promise<void> => {
-    // Settle both before answering, so that a rollback never overlaps a write still running.
-    const outcomes = await Promise.allSettled([writeMetadata(next), newest === null ? null : writeLatest(newest)])
-    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
-  }
-
-  /** Writes and fsyncs both derived files under their temporary names; never rejects. */
-  const prepareDerived = async (next: Statistics, newest: StoredVersion): Promise<PreparedDerived> => {
-    const outcomes = await Promise.allSettled([
-      prepareReplacement(layout.metadataFile, statisticsText(next)),
-      prepareReplacement(layout.latestFile, serialize(newest.payload))
-    ])
-    const ready = outcomes.flatMap((outcome) => outcome.status === 'fulfilled' ? [outcome.value] : [])
-    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
-    if (failed === undefined) return { ready }
-    await Promise.all(ready.map((replacement) => replacement.discard()))
-    return { error: failed.reason }
-  }
-
   type Save = PendingSave<SaveWork>
-  const planCommit = (saves: readonly Save[]): { saves: readonly Save[], metas: VersionMeta[], newest: StoredVersion, next: Statistics } => {
-    const metas = saves.map((save) => describeVersion(save.id, save.work.receivedAt, save.work.text, save.payload))
-    const newest: StoredVersion = { meta: metas[metas.length - 1] as VersionMeta, payload: (saves[saves.length - 1] as Save).payload }
-    return { saves, metas, newest, next: withAdded(statistics, versions, metas) }
-  }
-
-  /** Commits a batch of saves whose files may still be writing; any failure takes them back out, unacknowledged. */
+  /**
+   * Commits a batch of saves whose files may still be writing: once each has its name, one fsync of
+   * the directory makes every rename durable, and the batch is answered. The derived files follow,
+   * off the answer's path. A failed fsync takes the batch back out, unacknowledged.
+   */
   const commit = async (batch: readonly Save[]): Promise<VersionMeta[]> => {
-    let plan = planCommit(batch)
-    // The derived files are written and fsynced while the version files still are, so a lone save
-    // waits for about one file fsync and one directory fsync, as a plain durable write does.
-    let prepared = prepareDerived(plan.next, plan.newest)
     const ready = await Promise.all(batch.map((save) => save.ready))
-    const stored = batch.filter((_, index) => ready[index])
-    if (stored.length < batch.length) {
-      // Some version files failed (and were answered so): the derived files must not count them.
-      const outcome = await prepared
-      if ('ready' in outcome) await Promise.all(outcome.ready.map((replacement) => replacement.discard()))
-      if (stored.length === 0) return []
-      plan = planCommit(stored)
-      prepared = prepareDerived(plan.next, plan.newest)
-    }
-    const { saves, metas, newest, next } = plan
+    // Version files that failed were answered so already: the batch goes on without them.
+    const saves = batch.filter((_, index) => ready[index])
+    if (saves.length === 0) return []
     try {
-      const outcome = await prepared
-      if ('error' in outcome) throw outcome.error
-      // Only now that every version file they count has its name do the derived files take theirs.
-      const installed = await Promise.allSettled(outcome.ready.map((replacement) => replacement.install()))
-      for (const result of installed) if (result.status === 'rejected') throw result.reason
-      await Promise.all([historyDirectory.sync(), dataDirectory.sync()])
+      await historyDirectory.sync()
     } catch (error) {
       await Promise.all(saves.map((save) => unlink(layout.versionFile(save.id)).catch(() => {})))
-      await writeDerivedFiles(statistics, latest).catch(() => {})
       await syncDirectory(layout.historyDir).catch(() => {})
       throw error
     }
-    lastCleanupUnwritten = false
+    const metas = saves.map((save) => describeVersion(save.id, save.work.receivedAt, save.work.text, save.payload))
+    statistics = withAdded(statistics, versions, metas)
     for (const meta of metas) byId.set(meta.id, meta)
     versions.push(...metas)
     bytes += metas.reduce((sum, meta) => sum + meta.size, 0)
-    statistics = next
-    latest = newest
+    latest = { meta: metas[metas.length - 1] as VersionMeta, payload: (saves[saves.length - 1] as Save).payload }
+    derived.request({ latest: true })
     indexLog.added(metas)
     metas.forEach((meta, index) => { listeners.tell({ meta, payload: (saves[index] as Save).payload }) })
     return metas
@@ -239,7 +200,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     indexLog.removed([meta.id])
     const movedTo = readOnly ? null : await quarantine(layout, path)
     log.warn({ file: path, reason, movedTo }, 'damaged version file found on read')
-    if (!readOnly) await writeDerivedFiles(statistics, null)
+    if (!readOnly) derived.request({ latest: false })
   })
 
   const get = async (id: string): Promise<StoredVersion | null> => {
@@ -268,9 +229,6 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   // ---- retention ------------------------------------------------------------------------------
 
-  /** A clean-up that deleted nothing moved `lastCleanup` in memory only; the next commit, or close, writes it. */
-  let lastCleanupUnwritten = false
-
   const runCleanup = async (): Promise<CleanupResult> => {
     const started = performance.now()
     const removed = await exclusively(async () => {
@@ -281,22 +239,25 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
         // Only `lastCleanup` moved. It reaches the disk with the next commit's statistics, or at close,
         // rather than as a write of its own after every stored write; a crash loses only that time.
         statistics = next
-        lastCleanupUnwritten = true
+        derived.statisticsChanged()
         return gone
       }
+      const previous = statistics
+      statistics = next
+      derived.request({ latest: false })
       try {
         // The statistics reach the disk before any file goes: a crash then leaves an orphan file,
         // which the next start counts, never a count that is short.
-        await writeMetadata(next)
-        await syncDirectory(layout.historyDir)
+        await derived.flush()
+        await historyDirectory.sync()
       } catch (error) {
         for (const meta of gone) byId.set(meta.id, meta)
         versions = [...versions, ...gone].sort((a, b) => (a.id < b.id ? -1 : 1))
         bytes += gone.reduce((sum, meta) => sum + meta.size, 0)
+        statistics = previous
+        derived.request({ latest: false })
         throw storageFailure(error, 'record the clean-up')
       }
-      statistics = next
-      lastCleanupUnwritten = false
       return gone
     })
     const unlinkExpired = (meta: VersionMeta): Promise<void> => unlink(layout.versionFile(meta.id)).catch((error: NodeJS.ErrnoException) => {
@@ -339,8 +300,9 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
       const newestImported = batch.find((item) => item.meta.id === newestMeta.id)
       if (newestImported !== undefined) latest = { meta: newestMeta, payload: newestImported.payload }
       pipeline.resetDuplicateCheck()
-      await writeDerivedFiles(statistics, newestImported === undefined ? null : latest)
-      await Promise.all([syncDirectory(layout.historyDir), syncDirectory(layout.dataDir)])
+      derived.request({ latest: newestImported !== undefined })
+      await derived.flush()
+      await Promise.all([historyDirectory.sync(), syncDirectory(layout.dataDir)])
       indexLog.added(metas)
       batch = []
     })
@@ -391,13 +353,15 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     closing = true
     await pipeline.drain()
     await cleanups.settled()
-    if (lastCleanupUnwritten) {
+    if (!readOnly) {
+      // The derived files as the store leaves them (with the last clean-up's time), made durable.
       await exclusively(async () => {
-        await writeMetadata(statistics)
-        await syncDirectory(layout.historyDir)
-      }).catch((error: unknown) => { log.warn({ err: error }, 'could not record the last clean-up time at close') })
+        await derived.flush()
+        await Promise.all([historyDirectory.sync(), syncDirectory(layout.dataDir)])
+      }).catch((error: unknown) => { log.warn({ err: error }, 'could not bring the statistics and the latest file up to date at close') })
     }
-    await Promise.all([historyDirectory.close(), dataDirectory.close()])
+    derived.stop()
+    await historyDirectory.close()
     await indexLog.close()
     listeners.clear()
     await lock?.release()

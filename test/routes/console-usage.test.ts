@@ -7,6 +7,7 @@ import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build, folderOnly, samplePayload, storedIds, storedStatistics, storeKind, tempDir, WRITE_KEY } from '../helper.js'
 import { StorageError } from '../../src/storage/index.js'
+import { derivedFilesFollow } from '../storage/fixtures/folder.js'
 
 const URL = '/api/claude/console-usage'
 const MINUTE = 60_000
@@ -22,6 +23,8 @@ async function folderState (t: Test, dir: string, app: FastifyInstance): Promise
   if (storeKind === 'postgres') {
     return { ids: await storedIds(t, dir), statistics: { ...await storedStatistics(t, dir), lastCleanup: null }, latest: app.store.latest() }
   }
+  // The statistics and the latest file follow each write within moments: compare them once they have.
+  await derivedFilesFollow(dir, app.store)
   const state: Record<string, string> = {}
   const walk = async (path: string): Promise<void> => {
     for (const entry of await readdir(path, { withFileTypes: true })) {
@@ -55,6 +58,7 @@ t.test('POST stores a snapshot and answers with its version', folderOnly, async 
   t.ok(Date.parse(body.timestamp) > 0 && Date.parse(body.version.receivedAt) > 0)
   const stored = JSON.parse(await readFile(join(dataDir, 'console-usage-history', `${body.version.id}.json`), 'utf8'))
   t.same(stored, payload, 'the version file holds the payload')
+  t.ok(await derivedFilesFollow(dataDir, app.store), 'the latest file follows the answer')
   t.same(JSON.parse(await readFile(join(dataDir, 'console-usage-synced.json'), 'utf8')), payload, 'the latest file is replaced')
 })
 
