@@ -98,9 +98,12 @@ export async function migrate (sql: Sql, schema: string): Promise<number[]> {
   })
 }
 
-/** For a read-only open: the schema must be there, at a version this code reads. */
+/** For a read-only open, which migrates nothing: true when the schema is there at this code's version, false when it is not there at all. */
 export async function checkSchema (sql: Sql, schema: string): Promise<boolean> {
   const found = await versionOf(sql, schema)
   refuseNewer(schema, found)
+  if (found > 0 && found < SCHEMA_VERSION) {
+    throw new Error(`the database schema "${schema}" is at version ${found}, older than this code's version ${SCHEMA_VERSION}: start the service once to migrate it`)
+  }
   return found === SCHEMA_VERSION
 }
