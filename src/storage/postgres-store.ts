@@ -14,7 +14,7 @@ import { IdClock, isVersionId } from './ids.js'
 import type { StoreLog } from './log.js'
 import { describeVersion, parseVersionText } from './open-folder.js'
 import { postgresOutbox } from './postgres-alerts.js'
-import { isDatabaseUrl, openSql, SCHEMA_PATTERN, waitForServer, withinDeadline, type Queryable, type Sql } from './postgres-connection.js'
+import { isDatabaseUrl, openSql, SCHEMA_PATTERN, transaction, waitForServer, withinDeadline, type Queryable, type Sql } from './postgres-connection.js'
 import { checkSchema, migrate } from './postgres-migrations.js'
 import { canonical, isPayload, serialize } from './payload.js'
 import { expiredVersions, planRetention, type RetentionPolicy } from './retention.js'
@@ -185,7 +185,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
    */
   const catchUp = async (full: boolean): Promise<void> => {
     const told: StoredVersion[] = []
-    await withinDeadline(sql.begin('isolation level repeatable read read only', async (tx) => {
+    await withinDeadline(transaction(sql, 'isolation level repeatable read read only', async (tx) => {
       const [state] = await tx<StateRow[]>`SELECT * FROM state`
       if (state === undefined) throw new StorageError('STORAGE_UNAVAILABLE', 'the state row of the database is missing')
       for (;;) {
@@ -370,7 +370,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
     if (listenSql !== null) await listen()
     if (schemaReady) {
       const started = performance.now()
-      await withinDeadline(sql.begin('isolation level repeatable read read only', async (tx) => {
+      await withinDeadline(transaction(sql, 'isolation level repeatable read read only', async (tx) => {
         const [state] = await tx<StateRow[]>`SELECT * FROM state`
         const rows = await tx<VersionRow[]>`SELECT id, received_at, meta FROM versions ORDER BY id`
         replaceVersions(rows.map(metaOf))
@@ -425,7 +425,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
         statistics = { ...statistics, lastCleanup: iso(now) }
         return 0
       }
-      const { gone, state } = await withinDeadline(sql.begin(async (tx) => {
+      const { gone, state } = await withinDeadline(transaction(sql, '', async (tx) => {
         await tx`SELECT one FROM state FOR UPDATE`
         const removed = await tx<Array<{ id: string }>>`DELETE FROM versions WHERE id = ANY(${sql.array(expired)}::text[]) RETURNING id`
         const [row] = await tx<StateRow[]>`
@@ -456,7 +456,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
     const metas = batch.map((item) => item.meta)
     const newestId = metas.reduce((max, meta) => (meta.id > max ? meta.id : max), '')
     const newestAt = metas.reduce((max, meta) => Math.max(max, meta.receivedAt), 0)
-    const { added, state } = await withinDeadline(sql.begin(async (tx) => {
+    const { added, state } = await withinDeadline(transaction(sql, '', async (tx) => {
       await tx`SELECT one FROM state FOR UPDATE`
       const inserted = await tx<Array<{ id: string }>>`
         INSERT INTO versions (id, received_at, payload, meta)
