@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir } from '../helper.js'
 import { startPostgres } from '../lib/postgres.js'
-import { runCli } from '../ops/lib.js'
+import { runCli, WRITE_KEY } from '../ops/lib.js'
 import { ndjson, seed, versionLines } from './lib.js'
 
 const server = await startPostgres(t)
@@ -44,7 +44,8 @@ t.test('a folder exported, imported into a database and exported again gives ide
 })
 
 t.test('verify, retention and export on a database; DATABASE_URL is the default, --data-dir wins over it', async (t) => {
-  const env = { DATABASE_URL: server.url, ...inSchema('commands'), RETENTION_MAX_VERSIONS: '4', RETENTION_DAYS: '0' }
+  // As an operator's .env has it: with DATABASE_URL the write key is required, by the commands too.
+  const env = { DATABASE_URL: server.url, CLAUDE_SYNC_API_KEY: WRITE_KEY, ...inSchema('commands'), RETENTION_MAX_VERSIONS: '4', RETENTION_DAYS: '0' }
   const lines = versionLines(10)
   t.equal((await runCli(['import', '-'], { env, input: ndjson(lines) })).code, 0, 'import into DATABASE_URL')
 
