@@ -17,10 +17,6 @@ export interface RunningPostgres {
   /** The postmaster's process id (the child of this process). */
   pid: number
   dataDir: string
-  /** Stops the server and keeps its data (a database that went away)... */
-  pause: () => Promise<void>
-  /** ...and starts it again on the same port. */
-  resume: () => Promise<void>
   /** Fast shutdown, then the folder is removed. */
   stop: () => Promise<void>
 }
@@ -47,8 +43,7 @@ export async function startEmbeddedPostgres (options: { fsync?: boolean } = {}):
     user: 'postgres',
     password,
     authMethod: 'scram-sha-256',
-    // Kept across pause and resume; `stop` removes the folder itself.
-    persistent: true,
+    persistent: false,
     // No Unix socket (its default folder may not exist or be shared); TCP on loopback only.
     postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1',
       ...(options.fsync === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : [])],
@@ -58,24 +53,15 @@ export async function startEmbeddedPostgres (options: { fsync?: boolean } = {}):
   await server.initialise()
   await server.start()
   // The package keeps its child process private; its id is what a test needs to stop it by PID.
-  const pidOf = (): number => (server as unknown as { process?: { pid?: number } }).process?.pid ?? -1
-  const running: RunningPostgres = {
+  const child = (server as unknown as { process?: { pid?: number } }).process
+  return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     port,
-    pid: pidOf(),
+    pid: child?.pid ?? -1,
     dataDir,
-    pause: async () => {
-      await server.stop()
-      running.pid = -1
-    },
-    resume: async () => {
-      await server.start()
-      running.pid = pidOf()
-    },
     stop: async () => {
       await server.stop()
       await rm(dataDir, { recursive: true, force: true })
     }
   }
-  return running
 }

@@ -41,7 +41,7 @@ export interface ConnectionOptions {
   url: string
   schema: string
   max: number
-  /** For the listening connection: postgres.js's own notification hook, not in its types. */
+  /** For the writer, which also listens: postgres.js's own notification hook, not in its types. */
   onnotify?: (channel: string, payload: string) => void
   onclose?: () => void
 }
@@ -54,13 +54,13 @@ export function openSql (options: ConnectionOptions): Sql {
     // The listening connection must stay open; the others may close when idle.
     idle_timeout: listening ? null : 60,
     max_lifetime: listening ? null : 30 * 60,
-    // The array types are what lets a batch go as one statement of arrays; the listener needs none.
-    fetch_types: !listening,
+    // The array types are what lets a batch go as one statement of arrays.
+    fetch_types: true,
     onnotice: () => {},
     connection: {
-      application_name: listening ? 'usage-vault listener' : 'usage-vault',
+      application_name: listening ? 'usage-vault writer' : 'usage-vault',
       search_path: options.schema,
-      statement_timeout: listening ? 0 : STATEMENT_TIMEOUT_MS,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
       idle_in_transaction_session_timeout: 10_000
     },
     ...(options.onclose === undefined ? {} : { onclose: options.onclose }),
@@ -76,6 +76,15 @@ const FULL_STATES = new Set(['53100'])
 const stateOf = (error: unknown): string | undefined => {
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'string' ? code : undefined
+}
+
+/**
+ * The server ended the session before the statement could commit (terminated by an administrator or
+ * a restart): the statement certainly did nothing, so sending it again on a new connection is safe.
+ * A connection that merely closed without an answer is not: the commit may have happened.
+ */
+export function endedBeforeCommit (error: unknown): boolean {
+  return /^57P0[123]$/.test(stateOf(error) ?? '')
 }
 
 /** Turns a failure of the database (or of the deadline) into the StorageError a caller can answer with. */

@@ -16,7 +16,8 @@ const MIGRATIONS: readonly Migration[] = [
     name: 'versions, state, alerts',
     statements: `
       -- Ids compare byte-wise ("C"), as the strings they are in JavaScript; payload is the exact
-      -- JSON text stored (key order kept); meta the rest of VersionMeta, so a start reads no payloads.
+      -- JSON text stored (key order kept); meta the version's VersionMeta as JSON, so a start reads
+      -- no payloads.
       CREATE TABLE versions (
         id text COLLATE "C" PRIMARY KEY,
         received_at bigint NOT NULL,

@@ -3,10 +3,13 @@
 // payload) and keeps it current: its own commits, and the others' through LISTEN/NOTIFY, after
 // which it catches up with a query, so a notification missed is never a version missed.
 //
-// A group commit is one statement: it advances the id clock in the `state` row only if that row
+// Writes go through one connection of their own, which also listens: a commit's notification
+// then comes back with its answer, not as a second wake-up of another connection. A group commit
+// is one statement: it advances the id clock in the `state` row only if that row
 // still holds the last id this instance knows (else another instance stored something first: catch
 // up and try again), inserts the batch, updates the statistics and notifies, in one transaction.
 // Ids and duplicates are decided there, against the database's own latest.
+import { randomBytes } from 'node:crypto'
 import { StorageError } from './errors.js'
 import { coalesced, versionListeners } from './coalesce.js'
 import { createGroupCommit, type CommitOutcome, type PendingSave } from './group-commit.js'
@@ -14,7 +17,7 @@ import { IdClock, isVersionId } from './ids.js'
 import type { StoreLog } from './log.js'
 import { describeVersion, parseVersionText } from './open-folder.js'
 import { postgresOutbox } from './postgres-alerts.js'
-import { isDatabaseUrl, openSql, SCHEMA_PATTERN, transaction, waitForServer, withinDeadline, type Queryable, type Sql } from './postgres-connection.js'
+import { endedBeforeCommit, isDatabaseUrl, openSql, SCHEMA_PATTERN, transaction, waitForServer, withinDeadline, type Queryable, type Sql } from './postgres-connection.js'
 import { checkSchema, migrate } from './postgres-migrations.js'
 import { canonical, isPayload, serialize } from './payload.js'
 import { expiredVersions, planRetention, type RetentionPolicy } from './retention.js'
@@ -51,8 +54,6 @@ interface StateRow {
 }
 
 interface VersionRow {
-  id: string
-  received_at: string
   meta: string
   payload?: string
 }
@@ -62,9 +63,6 @@ interface SaveWork {
   text: string
   key: string
 }
-
-/** The part of VersionMeta kept in the `meta` column (id and receipt time have columns of their own). */
-type StoredMeta = Omit<VersionMeta, 'id' | 'receivedAt'>
 
 const iso = (ms: string | number | null): string | null => ms === null ? null : new Date(Number(ms)).toISOString()
 const byIdOrder = (a: VersionMeta, b: VersionMeta): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
@@ -80,17 +78,32 @@ function statisticsOf (row: StateRow): Statistics {
   }
 }
 
-function metaText (meta: VersionMeta): string {
-  const { id: _id, receivedAt: _receivedAt, ...rest } = meta
-  return JSON.stringify(rest)
+const metaOf = (row: VersionRow): VersionMeta => JSON.parse(row.meta) as VersionMeta
+
+/**
+ * Every version's metadata with an id after `after`, in id order. The server joins each page's
+ * `meta` texts into one JSON array, parsed at once: 100,000 rows come in well under the 2 s a start
+ * may take, where one row object apiece took longer than that.
+ */
+async function readMetas (db: Queryable, after: string): Promise<VersionMeta[]> {
+  const found: VersionMeta[] = []
+  for (let from = after; ;) {
+    const [page] = await db<Array<{ rows: number, metas: string, last: string | null }>>`
+      SELECT count(*)::int AS rows, coalesce(string_agg(meta, ',' ORDER BY id), '') AS metas, max(id) AS last
+      FROM (SELECT id, meta FROM versions WHERE id > ${from} ORDER BY id LIMIT ${LOAD_PAGE}) AS page`
+    if (page === undefined || page.rows === 0) return found
+    for (const meta of JSON.parse(`[${page.metas}]`) as VersionMeta[]) found.push(meta)
+    if (page.rows < LOAD_PAGE || page.last === null) return found
+    from = page.last
+  }
 }
 
-function metaOf (row: VersionRow): VersionMeta {
-  return { id: row.id, receivedAt: Number(row.received_at), ...(JSON.parse(row.meta) as StoredMeta) }
-}
+/** A notification: what changed (`add`, with the newest id; `del`; `import`) and which instance changed it. */
+const notification = (kind: 'add' | 'del' | 'import', instance: string, id = ''): string => `${kind}:${instance}:${id}`
 
 /** Rows fetched at a time when catching up; each new version is also handed to the listeners. */
 const CATCH_UP_PAGE = 500
+const LOAD_PAGE = 20_000
 /** Commits that lost the race to other instances, in a row, before a save is answered as failed. */
 const MAX_COMMIT_ATTEMPTS = 50
 const IMPORT_BATCH = 256
@@ -103,8 +116,13 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
   if (!isDatabaseUrl(url)) throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL with a host')
   if (!SCHEMA_PATTERN.test(schema)) throw new Error(`DATABASE_SCHEMA must be a lower-case identifier of at most 48 characters, not ${JSON.stringify(schema)}`)
   const channel = `${schema}_changes`
+  /** Names this instance in its notifications, so it can pass over its own. */
+  const instance = randomBytes(6).toString('hex')
 
   const sql = openSql({ url, schema, max: 10 })
+  const writer = readOnly
+    ? sql
+    : openSql({ url, schema, max: 1, onnotify: (from, message) => { onNotification(from, message) }, onclose: () => { if (!closing) scheduleListen() } })
   let schemaReady: boolean
   try {
     await waitForServer(sql, url, options.connectTimeoutMs ?? 30_000, log)
@@ -115,7 +133,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
       schemaReady = true
     }
   } catch (error) {
-    await sql.end({ timeout: 1 })
+    await Promise.allSettled([writer.end({ timeout: 1 }), sql.end({ timeout: 1 })])
     throw error
   }
 
@@ -190,7 +208,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
       if (state === undefined) throw new StorageError('STORAGE_UNAVAILABLE', 'the state row of the database is missing')
       for (;;) {
         const after = versions[versions.length - 1]?.id ?? ''
-        const rows = await tx<VersionRow[]>`SELECT id, received_at, meta, payload FROM versions WHERE id > ${after} ORDER BY id LIMIT ${CATCH_UP_PAGE}`
+        const rows = await tx<VersionRow[]>`SELECT meta, payload FROM versions WHERE id > ${after} ORDER BY id LIMIT ${CATCH_UP_PAGE}`
         const metas = rows.map(metaOf)
         append(metas)
         rows.forEach((row, index) => told.push({ meta: metas[index] as VersionMeta, payload: parseVersionText(row.payload ?? '') }))
@@ -201,7 +219,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
         const missing = ids.filter(({ id }) => !byId.has(id)).map(({ id }) => id)
         const found = missing.length === 0
           ? []
-          : (await tx<VersionRow[]>`SELECT id, received_at, meta FROM versions WHERE id = ANY(${sql.array(missing)}::text[])`).map(metaOf)
+          : (await tx<VersionRow[]>`SELECT meta FROM versions WHERE id = ANY(${sql.array(missing)}::text[])`).map(metaOf)
         const fresh = new Map(found.map((meta) => [meta.id, meta]))
         replaceVersions(ids.map(({ id }) => byId.get(id) ?? fresh.get(id) as VersionMeta))
       }
@@ -250,7 +268,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
     }
     const first = stored[0] as Plan['stored'][number]
     const last = stored[stored.length - 1] as Plan['stored'][number]
-    const [row] = await sql<StateRow[]>`
+    const [row] = await writer<StateRow[]>`
       WITH head AS (
         UPDATE state SET
           last_id = ${last.meta.id}, last_received_at = ${last.meta.receivedAt},
@@ -263,11 +281,11 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
       ), added AS (
         INSERT INTO versions (id, received_at, payload, meta)
         SELECT version.* FROM head, unnest(
-          ${sql.array(stored.map((item) => item.meta.id))}::text[], ${sql.array(stored.map((item) => item.meta.receivedAt))}::bigint[],
-          ${sql.array(stored.map((item) => item.text))}::text[], ${sql.array(stored.map((item) => metaText(item.meta)))}::text[]
+          ${writer.array(stored.map((item) => item.meta.id))}::text[], ${writer.array(stored.map((item) => item.meta.receivedAt))}::bigint[],
+          ${writer.array(stored.map((item) => item.text))}::text[], ${writer.array(stored.map((item) => JSON.stringify(item.meta)))}::text[]
         ) AS version (id, received_at, payload, meta)
       )
-      SELECT head.*, pg_notify(${channel}, ${`add:${last.meta.id}`}) FROM head`
+      SELECT head.*, pg_notify(${channel}, ${notification('add', instance, last.meta.id)}) FROM head`
     return row ?? null
   }
 
@@ -275,7 +293,10 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
     for (let attempt = 1; ; attempt++) {
       const planned = plan(batch)
       const cleanupWritten = cleanupUnwritten
-      const row = await withinDeadline(write(planned), 'store the version')
+      const row = await withinDeadline(write(planned).catch(async (error: unknown) => {
+        if (!endedBeforeCommit(error)) throw error
+        return await write(planned)
+      }), 'store the version')
       if (row !== null) {
         if (cleanupWritten !== null && cleanupUnwritten === cleanupWritten) cleanupUnwritten = null
         append(planned.stored.map((item) => item.meta))
@@ -336,17 +357,15 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
   }
 
   const onNotification = (_channel: string, message: string): void => {
-    // Our own commits, and versions caught up with already, need nothing more.
-    if (message.startsWith('add:') && message.slice(4) <= (versions[versions.length - 1]?.id ?? '')) return
-    requestCatchUp(!message.startsWith('add:'))
+    const [kind, from, id = ''] = message.split(':')
+    // Our own changes, and versions caught up with already, need nothing more.
+    if (from === instance || (kind === 'add' && id <= (versions[versions.length - 1]?.id ?? ''))) return
+    requestCatchUp(kind !== 'add')
   }
 
   let listenRetry: NodeJS.Timeout | null = null
-  const listenSql: Sql | null = readOnly
-    ? null
-    : openSql({ url, schema, max: 1, onnotify: onNotification, onclose: () => { if (!closing) scheduleListen() } })
   const listen = async (): Promise<void> => {
-    await withinDeadline((listenSql as Sql).unsafe(`LISTEN "${channel}"`), 'listen for changes')
+    await withinDeadline(writer.unsafe(`LISTEN "${channel}"`), 'listen for changes')
   }
   /** The listening connection dropped: listen again, then catch up with what was missed meanwhile. */
   function scheduleListen (): void {
@@ -367,13 +386,12 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
   // ---- start: listen first, so nothing stored while the view loads is missed ------------------
 
   try {
-    if (listenSql !== null) await listen()
+    if (!readOnly) await listen()
     if (schemaReady) {
       const started = performance.now()
       await withinDeadline(transaction(sql, 'isolation level repeatable read read only', async (tx) => {
         const [state] = await tx<StateRow[]>`SELECT * FROM state`
-        const rows = await tx<VersionRow[]>`SELECT id, received_at, meta FROM versions ORDER BY id`
-        replaceVersions(rows.map(metaOf))
+        replaceVersions(await readMetas(tx, ''))
         await readLatestPayload(tx)
         if (state !== undefined) applyState(state)
       }), 'load the versions', 60_000)
@@ -381,7 +399,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
     } else log.info({ schema }, 'store opened on a database without the schema: nothing stored yet')
   } catch (error) {
     closing = true
-    await Promise.allSettled([listenSql?.end({ timeout: 1 }), sql.end({ timeout: 1 })])
+    await Promise.allSettled([writer.end({ timeout: 1 }), sql.end({ timeout: 1 })])
     throw error
   }
 
@@ -425,15 +443,15 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
         statistics = { ...statistics, lastCleanup: iso(now) }
         return 0
       }
-      const { gone, state } = await withinDeadline(transaction(sql, '', async (tx) => {
+      const { gone, state } = await withinDeadline(transaction(writer, '', async (tx) => {
         await tx`SELECT one FROM state FOR UPDATE`
-        const removed = await tx<Array<{ id: string }>>`DELETE FROM versions WHERE id = ANY(${sql.array(expired)}::text[]) RETURNING id`
+        const removed = await tx<Array<{ id: string }>>`DELETE FROM versions WHERE id = ANY(${writer.array(expired)}::text[]) RETURNING id`
         const [row] = await tx<StateRow[]>`
           UPDATE state SET version_count = version_count - ${removed.length}, total_deleted = total_deleted + ${removed.length},
             last_cleanup = greatest(last_cleanup, ${now}),
             oldest_received_at = (SELECT received_at FROM versions ORDER BY id LIMIT 1)
           RETURNING *`
-        if (removed.length > 0) await tx`SELECT pg_notify(${channel}, 'del')`
+        if (removed.length > 0) await tx`SELECT pg_notify(${channel}, ${notification('del', instance)})`
         return { gone: new Set(removed.map(({ id }) => id)), state: row as StateRow }
       }), 'record the clean-up')
       // Expired here but already gone: another instance deleted (and counted) them.
@@ -456,12 +474,12 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
     const metas = batch.map((item) => item.meta)
     const newestId = metas.reduce((max, meta) => (meta.id > max ? meta.id : max), '')
     const newestAt = metas.reduce((max, meta) => Math.max(max, meta.receivedAt), 0)
-    const { added, state } = await withinDeadline(transaction(sql, '', async (tx) => {
+    const { added, state } = await withinDeadline(transaction(writer, '', async (tx) => {
       await tx`SELECT one FROM state FOR UPDATE`
       const inserted = await tx<Array<{ id: string }>>`
         INSERT INTO versions (id, received_at, payload, meta)
-        SELECT * FROM unnest(${sql.array(metas.map((meta) => meta.id))}::text[], ${sql.array(metas.map((meta) => meta.receivedAt))}::bigint[],
-          ${sql.array(batch.map((item) => serialize(item.payload)))}::text[], ${sql.array(metas.map(metaText))}::text[])
+        SELECT * FROM unnest(${writer.array(metas.map((meta) => meta.id))}::text[], ${writer.array(metas.map((meta) => meta.receivedAt))}::bigint[],
+          ${writer.array(batch.map((item) => serialize(item.payload)))}::text[], ${writer.array(metas.map((meta) => JSON.stringify(meta)))}::text[])
         ON CONFLICT (id) DO NOTHING RETURNING id`
       // The clock moves past imported ids, so later ones stay greater than every id ever given.
       const [row] = await tx<StateRow[]>`
@@ -470,12 +488,15 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
           oldest_received_at = (SELECT received_at FROM versions ORDER BY id LIMIT 1),
           newest_received_at = (SELECT received_at FROM versions ORDER BY id DESC LIMIT 1)
         RETURNING *`
-      if (inserted.length > 0) await tx`SELECT pg_notify(${channel}, 'import')`
+      if (inserted.length > 0) await tx`SELECT pg_notify(${channel}, ${notification('import', instance)})`
       return { added: new Set(inserted.map(({ id }) => id)), state: row as StateRow }
     }), 'import versions')
     const fresh = batch.filter((item) => added.has(item.meta.id))
     if (fresh.length > 0) {
-      replaceVersions([...versions, ...fresh.map((item) => item.meta)].sort(byIdOrder))
+      const metas = fresh.map((item) => item.meta).sort(byIdOrder)
+      // An import of a newer history appends; one of older versions has to be merged in.
+      if ((metas[0] as VersionMeta).id > (versions[versions.length - 1]?.id ?? '')) append(metas)
+      else replaceVersions([...versions, ...metas].sort(byIdOrder))
       const newest = fresh.find((item) => item.meta.id === versions[versions.length - 1]?.id)
       if (newest !== undefined) setLatest(newest)
     }
@@ -537,7 +558,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
         .catch((error: unknown) => { log.warn({ err: error }, 'could not record the last clean-up time at close') })
     }
     listeners.clear()
-    await Promise.allSettled([listenSql?.end({ timeout: 2 }), sql.end({ timeout: 5 })])
+    await Promise.allSettled([writer === sql ? null : writer.end({ timeout: 5 }), sql.end({ timeout: 5 })])
   }
 
   return {
