@@ -9,7 +9,13 @@ import { join } from 'node:path'
 import { ROOT } from './ops/lib.js'
 import { testDatabaseUrl } from './lib/postgres.js'
 
-/** Every file whose tests speak only through VersionStore or HTTP. */
+/**
+ * Every file whose tests reach the history, through VersionStore or HTTP. Left out: tests of what
+ * never touches the store (test/plugins/ env, errors, request-id, security, drain; test/routes/docs
+ * and page), of the folder itself (test/storage/ but version-store, test/faults/, test/e2e/), and
+ * auth, whose app has its own environment (the generated key lives in the folder). A new route that
+ * reads or writes the history belongs here.
+ */
 export const CONFORMANCE_FILES = [
   'test/storage/version-store.test.ts',
   'test/history/version-feed.test.ts',
