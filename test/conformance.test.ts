@@ -9,7 +9,13 @@ import { join } from 'node:path'
 import { ROOT } from './ops/lib.js'
 import { testDatabaseUrl } from './lib/postgres.js'
 
-/** Every file whose tests speak only through VersionStore or HTTP. */
+/**
+ * Every file whose tests reach the history, through VersionStore or HTTP. Left out: tests of what
+ * never touches the store (test/plugins/ env, errors, request-id, security, drain; test/routes/docs
+ * and page), of the folder itself (test/storage/ but version-store, test/faults/, test/e2e/), and
+ * auth, whose app has its own environment (the generated key lives in the folder). A new route that
+ * reads or writes the history belongs here.
+ */
 export const CONFORMANCE_FILES = [
   'test/storage/version-store.test.ts',
   'test/history/version-feed.test.ts',
@@ -29,7 +35,7 @@ t.test('the store and HTTP tests pass on the PostgreSQL store', async (t) => {
   const url = await testDatabaseUrl()
   // Not this process's tap variables: the child is a run of its own, not a part of this one.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(TAP|_TAP)/.test(name)))
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tap'), ['--disable-coverage', '--reporter=terse', '--jobs=2', ...CONFORMANCE_FILES], {
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tap'), ['--disable-coverage', '--reporter=tap', '--jobs=2', ...CONFORMANCE_FILES], {
     cwd: ROOT,
     env: { ...env, USAGE_VAULT_TEST_STORE: 'postgres', TEST_DATABASE_URL: url },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -38,5 +44,8 @@ t.test('the store and HTTP tests pass on the PostgreSQL store', async (t) => {
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
-  t.equal(code, 0, `tap on ${CONFORMANCE_FILES.length} files with USAGE_VAULT_TEST_STORE=postgres`, { output: code === 0 ? undefined : output.slice(-20_000) })
+  // Each file's verdict and time, as the child's TAP summary lines give them.
+  const files = [...output.matchAll(/^(?:not )?ok \d+ - (test\/\S+)(?: # (?:time=(\S+)|SKIP.*))?$/gm)].map((match) => `${match[0].startsWith('not') ? 'FAILED ' : ''}${match[1]} ${match[2] ?? ''}`)
+  t.equal(code, 0, `tap on ${CONFORMANCE_FILES.length} files with USAGE_VAULT_TEST_STORE=postgres`, { files, output: code === 0 ? undefined : output.slice(-20_000) })
+  t.equal(files.length, CONFORMANCE_FILES.length, 'every file ran')
 })

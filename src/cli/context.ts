@@ -5,6 +5,7 @@
 import { pino, type Logger } from 'pino'
 import { ConfigError, readEnv, type Env } from '../config.js'
 import { LockHeldError, StorageError } from '../storage/index.js'
+import { isDatabaseUrl, redactUrl } from '../storage/postgres-connection.js'
 
 export const EXIT_OK = 0
 export const EXIT_FAILED = 1
@@ -57,15 +58,10 @@ export function historyOf (options: HistoryOptions, config: Env): HistoryTarget 
   }
   const url = options.databaseUrl ?? (options.dataDir === undefined ? config.DATABASE_URL : undefined)
   if (url !== undefined && url !== '') {
-    if (!/^postgres(ql)?:\/\//.test(url)) throw new CliError(`--database-url ${redactUrl(url)} is not a postgres:// or postgresql:// URL`, EXIT_USAGE)
+    if (!isDatabaseUrl(url)) throw new CliError(`--database-url ${redactUrl(url)} is not a postgres:// or postgresql:// URL with a host`, EXIT_USAGE)
     return { kind: 'database', url, schema: config.DATABASE_SCHEMA }
   }
   return { kind: 'folder', dataDir: dataDirOf(options.dataDir, config) }
-}
-
-/** A URL for messages: its password never reaches a terminal or a log. */
-export function redactUrl (url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@/]*@/, '$1:***@')
 }
 
 /** The history named for people: the folder, or the database without its password. */

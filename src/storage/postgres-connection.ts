@@ -111,6 +111,33 @@ export async function withinDeadline<T> (work: Promise<T>, what: string, ms = CA
   }
 }
 
+/** Codes of a failure that means the connection is gone (postgres.js's own, a socket's, or the server's 08 and 57P classes). */
+function isConnectionLoss (error: unknown): boolean {
+  const code = stateOf(error) ?? ''
+  return /^(CONNECTION_(CLOSED|ENDED|DESTROYED)|E[A-Z]+|08...|57P..)$/.test(code)
+}
+
+/**
+ * `sql.begin`, safe against a connection lost in the middle of the transaction. postgres.js 3.4.9
+ * answers the failed query, then sends ROLLBACK on the connection it has just closed, from a
+ * setImmediate where `socket` is null: a TypeError no caller can catch, which ends the process
+ * (porsager/postgres#1208). So a body that fails because the connection is gone never settles:
+ * the driver sends nothing more on it, the transaction's own promise still rejects (the driver
+ * rejects it when the connection closes, and the caller's deadline bounds it anyway), and
+ * PostgreSQL rolls back what the lost connection left open.
+ */
+export async function transaction<T> (sql: Sql, options: string, body: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  const guarded = async (tx: postgres.TransactionSql): Promise<T> => {
+    try {
+      return await body(tx)
+    } catch (error) {
+      if (isConnectionLoss(error)) await new Promise<never>(() => {})
+      throw error
+    }
+  }
+  return await (sql.begin(options, guarded) as Promise<T>)
+}
+
 const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits until the server answers, for up to `timeoutMs`; then fails naming DATABASE_URL (never its password). */

@@ -1,7 +1,7 @@
 // The PostgreSQL store's schema, as numbered migrations in code. Each start applies the ones the
 // database lacks, in one transaction under an advisory lock, so instances starting together migrate
 // once; an instance whose code knows fewer migrations than the database has refuses to start.
-import type { Queryable, Sql } from './postgres-connection.js'
+import { transaction, type Queryable, type Sql } from './postgres-connection.js'
 
 interface Migration {
   version: number
@@ -81,7 +81,7 @@ async function versionOf (sql: Queryable, schema: string): Promise<number> {
 
 /** Brings the schema to SCHEMA_VERSION; returns the migrations applied. */
 export async function migrate (sql: Sql, schema: string): Promise<number[]> {
-  return await sql.begin(async (tx) => {
+  return await transaction(sql, '', async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`usage-vault migrations ${schema}`}, 0))`
     await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS ${quote(schema)}`)
     await tx.unsafe(`CREATE TABLE IF NOT EXISTS ${quote(schema)}.schema_version (

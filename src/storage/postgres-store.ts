@@ -17,7 +17,7 @@ import { IdClock, isVersionId } from './ids.js'
 import type { StoreLog } from './log.js'
 import { describeVersion, parseVersionText } from './open-folder.js'
 import { postgresOutbox } from './postgres-alerts.js'
-import { endedBeforeCommit, isDatabaseUrl, openSql, SCHEMA_PATTERN, waitForServer, withinDeadline, type Queryable, type Sql } from './postgres-connection.js'
+import { CALL_DEADLINE_MS, endedBeforeCommit, isDatabaseUrl, openSql, SCHEMA_PATTERN, transaction, waitForServer, withinDeadline, type Queryable, type Sql } from './postgres-connection.js'
 import { checkSchema, migrate } from './postgres-migrations.js'
 import { canonical, isPayload, serialize } from './payload.js'
 import { expiredVersions, planRetention, type RetentionPolicy } from './retention.js'
@@ -62,6 +62,8 @@ interface VersionRow {
 interface SaveWork {
   text: string
   key: string
+  /** performance.now() when the save was asked for: its answer is due within CALL_DEADLINE_MS of it. */
+  admittedAt: number
 }
 
 const iso = (ms: string | number | null): string | null => ms === null ? null : new Date(Number(ms)).toISOString()
@@ -212,7 +214,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
    */
   const catchUp = async (full: boolean): Promise<void> => {
     const told: StoredVersion[] = []
-    await withinDeadline(sql.begin('isolation level repeatable read read only', async (tx) => {
+    await withinDeadline(transaction(sql, 'isolation level repeatable read read only', async (tx) => {
       const [state] = await tx<StateRow[]>`SELECT * FROM state`
       if (state === undefined) throw new StorageError('STORAGE_UNAVAILABLE', 'the state row of the database is missing')
       for (;;) {
@@ -299,13 +301,18 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
   }
 
   const commit = async (batch: ReadonlyArray<PendingSave<SaveWork>>): Promise<CommitOutcome[]> => {
+    // The deadline runs from the oldest save's request, not from this commit's start: commits go one
+    // at a time, so behind one that waited out its deadline a fresh deadline would double the wait.
+    const admitted = Math.min(...batch.map((save) => save.work.admittedAt))
     for (let attempt = 1; ; attempt++) {
       const planned = plan(batch)
       const cleanupWritten = cleanupUnwritten
+      const left = CALL_DEADLINE_MS - (performance.now() - admitted)
+      if (left <= 0) throw new StorageError('STORAGE_UNAVAILABLE', `the database did not answer within ${CALL_DEADLINE_MS} ms to store the version`)
       const row = await withinDeadline(write(planned).catch(async (error: unknown) => {
         if (!endedBeforeCommit(error)) throw error
         return await write(planned)
-      }), 'store the version')
+      }), 'store the version', left)
       if (row !== null) {
         if (cleanupWritten !== null && cleanupUnwritten === cleanupWritten) cleanupUnwritten = null
         append(planned.stored.map((item) => item.meta))
@@ -326,7 +333,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
   const pipeline = createGroupCommit<SaveWork>({
     latest: () => latest,
     // The real id is given inside the commit, from the database's clock; this one only names the save.
-    admit: (payload) => ({ id: String(++keys).padStart(16, '0'), work: { text: serialize(payload), key: canonical(payload) } }),
+    admit: (payload) => ({ id: String(++keys).padStart(16, '0'), work: { text: serialize(payload), key: canonical(payload), admittedAt: performance.now() } }),
     commit,
     log,
     duplicates: 'commit'
@@ -398,7 +405,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
     if (!readOnly) await listen()
     if (schemaReady) {
       const started = performance.now()
-      await withinDeadline(sql.begin('isolation level repeatable read read only', async (tx) => {
+      await withinDeadline(transaction(sql, 'isolation level repeatable read read only', async (tx) => {
         const [state] = await tx<StateRow[]>`SELECT * FROM state`
         replaceVersions(await readMetas(tx, ''))
         await readLatestPayload(tx)
@@ -452,7 +459,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
         statistics = { ...statistics, lastCleanup: iso(now) }
         return 0
       }
-      const { gone, state } = await withinDeadline(writer.begin(async (tx) => {
+      const { gone, state } = await withinDeadline(transaction(writer, '', async (tx) => {
         await tx`SELECT one FROM state FOR UPDATE`
         const removed = await tx<Array<{ id: string }>>`DELETE FROM versions WHERE id = ANY(${writer.array(expired)}::text[]) RETURNING id`
         const [row] = await tx<StateRow[]>`
@@ -483,7 +490,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
     const metas = batch.map((item) => item.meta)
     const newestId = metas.reduce((max, meta) => (meta.id > max ? meta.id : max), '')
     const newestAt = metas.reduce((max, meta) => Math.max(max, meta.receivedAt), 0)
-    const { added, state } = await withinDeadline(writer.begin(async (tx) => {
+    const { added, state } = await withinDeadline(transaction(writer, '', async (tx) => {
       await tx`SELECT one FROM state FOR UPDATE`
       const inserted = await tx<Array<{ id: string }>>`
         INSERT INTO versions (id, received_at, payload, meta)

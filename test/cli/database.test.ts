@@ -2,11 +2,12 @@
 // imported into a database and exported again gives identical NDJSON (the migration path); verify,
 // retention and export work on the database; DATABASE_URL is the default unless --data-dir is given.
 import t from 'tap'
+import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir } from '../helper.js'
 import { startPostgres } from '../lib/postgres.js'
-import { runCli } from '../ops/lib.js'
+import { childEnv, CLI, freePort, runCli, send, startProcess, waitForHealth, WRITE_KEY } from '../ops/lib.js'
 import { ndjson, seed, versionLines } from './lib.js'
 
 const server = await startPostgres(t)
@@ -44,7 +45,8 @@ t.test('a folder exported, imported into a database and exported again gives ide
 })
 
 t.test('verify, retention and export on a database; DATABASE_URL is the default, --data-dir wins over it', async (t) => {
-  const env = { DATABASE_URL: server.url, ...inSchema('commands'), RETENTION_MAX_VERSIONS: '4', RETENTION_DAYS: '0' }
+  // As an operator's .env has it: with DATABASE_URL the write key is required, by the commands too.
+  const env = { DATABASE_URL: server.url, CLAUDE_SYNC_API_KEY: WRITE_KEY, ...inSchema('commands'), RETENTION_MAX_VERSIONS: '4', RETENTION_DAYS: '0' }
   const lines = versionLines(10)
   t.equal((await runCli(['import', '-'], { env, input: ndjson(lines) })).code, 0, 'import into DATABASE_URL')
 
@@ -71,4 +73,22 @@ t.test('verify, retention and export on a database; DATABASE_URL is the default,
   t.match(both.stderr, /--data-dir and --database-url/)
   const malformed = await runCli(['verify', '--database-url', 'mysql://nope'])
   t.equal(malformed.code, 2, 'a URL that is not postgres:// is a usage error')
+})
+
+t.test('serve --database-url serves the database; serve --data-dir a folder, whatever DATABASE_URL says', async (t) => {
+  const env = { ...inSchema('served'), CLAUDE_SYNC_API_KEY: WRITE_KEY, HOST: '127.0.0.1' }
+  t.equal((await runCli(['import', '-', '--database-url', server.url], { env, input: ndjson(versionLines(3)) })).code, 0)
+  const onDatabase = await freePort()
+  const served = startProcess(t, [CLI, 'serve', '--database-url', server.url], childEnv({ ...env, PORT: String(onDatabase) }))
+  await waitForHealth(onDatabase)
+  const metadata = await send(onDatabase, 'GET', '/api/claude/console-usage/metadata', { requestId: 'metadata' })
+  t.match(metadata.kind === 'answered' ? JSON.parse(metadata.body) : metadata, { versionCount: 3, newestId: versionLines(3)[2]?.id }, 'the history of the database')
+
+  const dataDir = await tempDir(t)
+  const onFolder = await freePort()
+  const folder = startProcess(t, [CLI, 'serve', '--data-dir', dataDir], childEnv({ ...env, DATABASE_URL: server.url, PORT: String(onFolder) }))
+  await waitForHealth(onFolder)
+  t.ok(existsSync(join(dataDir, '.lock')), 'the folder given, locked')
+  for (const service of [served, folder]) service.child.kill('SIGTERM')
+  t.same((await Promise.all([served.exited, folder.exited])).map((exit) => exit.code), [0, 0], 'both close with status 0')
 })

@@ -44,6 +44,7 @@ t.test('the database stopped hard during writes: 503 without a hang, /health 503
     t.match(read, { kind: 'answered', status: 200 }, 'reads of what is in memory go on')
   }
 
+  for (const instance of instances) if (instance.child.exitCode !== null) t.comment(`instance died: ${instance.output().slice(-3000)}`)
   await server.start()
   // Back: the writers' retries get through, and /health recovers, in the same processes.
   const recovered = Date.now()
