@@ -12,7 +12,7 @@ import { benchRoot, writeFolder } from './folders.js'
 import { startService } from './processes.js'
 import { readFigures } from './read-figures.js'
 import { retentionFigure } from './retention-figure.js'
-import { startupFigures } from './startup-figures.js'
+import { npmStartFigures, startupFigures } from './startup-figures.js'
 import { render, saveResults, type Row } from './table.js'
 import { durableWriteFigures, retainedWriteFigure } from './write-figures.js'
 import { postgresFigures } from './postgres-figures.js'
@@ -47,6 +47,7 @@ async function main (): Promise<void> {
       progress(`writing ${large} versions as the earlier server left them`)
       await writeFolder(earlier, { versions: large, newestAt, style: 'earlier' })
       progress('start-up')
+      rows.push(...await npmStartFigures(indexed, large, runs))
       rows.push(...await startupFigures(indexed, earlier, large, runs))
     }
 
@@ -68,12 +69,12 @@ async function main (): Promise<void> {
     }
 
     if (wanted('retained')) {
-      progress('write p99 against the number retained')
+      progress('write median and p99 against the number retained')
       await writeFolder(few, { versions: FEW, newestAt, style: 'store' })
       const many = await startService({ dataDir: indexed, ...KEEP_ALL })
       const some = await startService({ dataDir: few, ...KEEP_ALL })
       try {
-        rows.push(await retainedWriteFigure(many, some, large, FEW, { runs, writes: 4000, connections: 32 }))
+        rows.push(...await retainedWriteFigure(many, some, large, FEW, { runs, writes: 4000, connections: 32 }))
       } finally {
         await Promise.all([many.stop(), some.stop()])
       }

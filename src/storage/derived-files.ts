@@ -35,9 +35,11 @@ export const statisticsText = (statistics: Statistics): string => JSON.stringify
 
 export class DerivedFiles {
   readonly #options: DerivedFilesOptions
-  /** What changed since the files were last written. */
+  /** What changed since the files were last written, and asks for a write. */
   #metadataStale = false
   #latestStale = false
+  /** The statistics changed in a way that waits for the next write (or `flush`) rather than asking for one. */
+  #metadataBehind = false
   /** The writer running now; it goes on while something is stale. */
   #writing: Promise<void> | null = null
   #lastError: unknown = null
@@ -48,9 +50,9 @@ export class DerivedFiles {
     this.#options = options
   }
 
-  /** The statistics changed in memory only; the next write (or `flush`) carries them. */
+  /** The statistics changed in memory only (a clean-up's time); the next write, or `flush`, carries them. */
   statisticsChanged (): void {
-    this.#metadataStale = true
+    this.#metadataBehind = true
   }
 
   /** The store changed: bring the files in line soon, without waiting. */
@@ -62,6 +64,7 @@ export class DerivedFiles {
 
   /** Resolves once the files hold the store's state as of this call; rejects if that write failed. */
   async flush (): Promise<void> {
+    if (this.#metadataBehind) this.#metadataStale = true
     this.#start()
     while (this.#writing !== null) await this.#writing
     if (this.#metadataStale || this.#latestStale) throw this.#lastError ?? new Error('the derived files could not be written')
@@ -89,6 +92,7 @@ export class DerivedFiles {
       const writeLatest = this.#latestStale && latest !== null
       this.#metadataStale = false
       this.#latestStale = false
+      if (writeMetadata) this.#metadataBehind = false
       // Both settle before the next round, so two replacements of one file never overlap.
       const outcomes = await Promise.allSettled([
         writeMetadata ? replaceFileDurably(this.#options.metadataFile, statisticsText(statistics)) : null,

@@ -40,7 +40,8 @@
 //
 // A save is answered when the commit holding it has returned, so `latest()` and the store's lists
 // must already show the batch by then. Saves arriving during a commit wait for it and form the next
-// batch together.
+// batch together; that batch is handed over once its oldest save is `ready`, with every save that
+// arrived until then.
 import { storageFailure } from './errors.js'
 import type { StoreLog } from './log.js'
 import { canonical } from './payload.js'
@@ -144,15 +145,21 @@ export function createGroupCommit<W> (options: GroupCommitOptions<W>): GroupComm
     }
   })
 
-  /** Commits every save not yet committed, ready or not, one batch at a time, in id order. */
+  /**
+   * Commits every save not yet committed, one batch at a time, in id order. A batch is closed once
+   * the oldest save waiting has done its own work: the saves that arrive meanwhile (the clients a
+   * commit just answered, coming back) join it instead of forming a batch of their own right after.
+   */
   const pump = (): void => {
-    if (committing || inflight.length === 0) return
-    const batch = inflight.splice(0)
+    const oldest = inflight[0]
+    if (committing || oldest === undefined) return
     committing = true
-    void commit(batch).finally(() => {
-      committing = false
-      pump()
-    })
+    void oldest.ready
+      .then(() => commit(inflight.splice(0)))
+      .finally(() => {
+        committing = false
+        pump()
+      })
   }
 
   const save = async (payload: Payload): Promise<SaveResult> => {

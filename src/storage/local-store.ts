@@ -86,11 +86,25 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   }
 
   let versions: VersionMeta[] = opened.versions
-  const byId = new Map(versions.map((meta) => [meta.id, meta]))
+  // No map by id beside the list: the list is sorted by id, so a binary search finds one, and 100,000
+  // entries of a map would be megabytes more to hold and for every garbage collection to walk.
+  const findMeta = (id: string): VersionMeta | undefined => {
+    let low = 0
+    let high = versions.length - 1
+    while (low <= high) {
+      const middle = (low + high) >>> 1
+      const meta = versions[middle] as VersionMeta
+      if (meta.id === id) return meta
+      if (meta.id < id) low = middle + 1
+      else high = middle - 1
+    }
+    return undefined
+  }
   let latest: StoredVersion | null = opened.latest
   let statistics: Statistics = opened.statistics
   let bytes = versions.reduce((sum, meta) => sum + meta.size, 0)
   const damaged = [...opened.damaged]
+  const { compactor } = opened
   const listeners = versionListeners(log)
 
   const newestMeta = versions[versions.length - 1]
@@ -137,9 +151,8 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
       await syncDirectory(layout.historyDir).catch(() => {})
       throw error
     }
-    const metas = saves.map((save) => describeVersion(save.id, save.work.receivedAt, save.work.text, save.payload))
+    const metas = saves.map((save) => compactor.compact(describeVersion(save.id, save.work.receivedAt, save.work.text, save.payload)))
     statistics = withAdded(statistics, versions, metas)
-    for (const meta of metas) byId.set(meta.id, meta)
     versions.push(...metas)
     bytes += metas.reduce((sum, meta) => sum + meta.size, 0)
     latest = { meta: metas[metas.length - 1] as VersionMeta, payload: (saves[saves.length - 1] as Save).payload }
@@ -184,15 +197,12 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     if (ids.size === 0) return []
     const gone = versions.filter((meta) => ids.has(meta.id))
     versions = versions.filter((meta) => !ids.has(meta.id))
-    for (const meta of gone) {
-      byId.delete(meta.id)
-      bytes -= meta.size
-    }
+    for (const meta of gone) bytes -= meta.size
     return gone
   }
 
   const setAsideDamaged = (meta: VersionMeta, reason: string): Promise<void> => exclusively(async () => {
-    if (!byId.has(meta.id)) return
+    if (findMeta(meta.id) === undefined) return
     const path = layout.versionFile(meta.id)
     damaged.push({ file: path, reason })
     forget(new Set([meta.id]))
@@ -204,7 +214,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   })
 
   const get = async (id: string): Promise<StoredVersion | null> => {
-    const meta = byId.get(id)
+    const meta = findMeta(id)
     if (meta === undefined) return null
     if (latest?.meta.id === id) return latest
     let text: string
@@ -251,7 +261,6 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
         await derived.flush()
         await historyDirectory.sync()
       } catch (error) {
-        for (const meta of gone) byId.set(meta.id, meta)
         versions = [...versions, ...gone].sort((a, b) => (a.id < b.id ? -1 : 1))
         bytes += gone.reduce((sum, meta) => sum + meta.size, 0)
         statistics = previous
@@ -292,7 +301,6 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
       if (batch.length === 0) return
       await syncDirectory(layout.historyDir)
       const metas = batch.map((item) => item.meta)
-      for (const meta of metas) byId.set(meta.id, meta)
       versions = [...versions, ...metas].sort((a, b) => (a.id < b.id ? -1 : 1))
       bytes += metas.reduce((sum, meta) => sum + meta.size, 0)
       statistics = withVersions(statistics, versions, { created: metas.length })
@@ -310,7 +318,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
       if (!isVersionId(version.id) || !isPayload(version.payload) || !Number.isFinite(version.receivedAt)) {
         throw new StorageError('STORAGE_UNAVAILABLE', `not a version: ${JSON.stringify(version.id)}`)
       }
-      if (byId.has(version.id) || batch.some((item) => item.meta.id === version.id)) {
+      if (findMeta(version.id) !== undefined || batch.some((item) => item.meta.id === version.id)) {
         skipped++
         continue
       }
@@ -318,7 +326,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
       await writeFileDurably(layout.versionTempFile(version.id), layout.versionFile(version.id), text, new Date(version.receivedAt))
         .catch((error: unknown) => { throw storageFailure(error, 'import a version') })
       idClock.observe(version.id, version.receivedAt)
-      batch.push({ meta: describeVersion(version.id, version.receivedAt, text, version.payload), payload: version.payload })
+      batch.push({ meta: compactor.compact(describeVersion(version.id, version.receivedAt, text, version.payload)), payload: version.payload })
       imported++
       if (batch.length >= 256) await commitImported()
     }
@@ -372,7 +380,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     save,
     latest: () => latest,
     list: () => versions,
-    meta: (id) => byId.get(id) ?? null,
+    meta: (id) => findMeta(id) ?? null,
     get,
     statistics: () => statistics,
     bytesStored: () => bytes,

@@ -4,6 +4,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
+import { MetaCompactor } from './compact-meta.js'
 import { idSecond } from './ids.js'
 import { readIndex } from './index-log.js'
 import { idOfVersionFile, isLeftover, type FolderLayout } from './layout.js'
@@ -28,6 +29,8 @@ export interface OpenedFolder {
   latestFileStale: boolean
   /** `_metadata.json` does not hold these statistics. */
   metadataStale: boolean
+  /** Gives later metadata the compact form the versions found have (the store's new saves). */
+  compactor: MetaCompactor
 }
 
 export interface OpenOptions {
@@ -166,7 +169,8 @@ export async function openFolder (layout: FolderLayout, options: OpenOptions): P
     if (leftovers.length > 0) log.info({ files: leftovers.length }, 'removed leftovers of interrupted writes')
   }
 
-  const index = await readIndex(layout.indexFile)
+  const compactor = new MetaCompactor()
+  const index = await readIndex(layout.indexFile, (meta) => compactor.compact(meta))
   const ids = names.map(idOfVersionFile).filter((id): id is string => id !== null).sort()
   let indexStale = index.torn || index.entries.size !== ids.length
   // The scan of every version file runs synchronously: nothing is served before the store is open,
@@ -185,7 +189,7 @@ export async function openFolder (layout: FolderLayout, options: OpenOptions): P
     indexStale = true
     const { text, mtimeMs } = readVersionFile(path)
     try {
-      described.push(describeVersion(id, receiptTime(id, mtimeMs), text, parseVersionText(text)))
+      described.push(compactor.compact(describeVersion(id, receiptTime(id, mtimeMs), text, parseVersionText(text))))
     } catch (error) {
       if (!(error instanceof DamagedError)) throw error
       await setAside(path, error.message)
@@ -236,6 +240,7 @@ export async function openFolder (layout: FolderLayout, options: OpenOptions): P
     indexLines: index.lines,
     indexStale,
     latestFileStale,
-    metadataStale
+    metadataStale,
+    compactor
   }
 }

@@ -27,9 +27,8 @@ const MOMENTS: Array<{ acks: number } | { afterSpawnMs: number }> = [
   { acks: 12 },
   { acks: 40 },
   { afterSpawnMs: 400 },
-  { acks: 90 },
   { acks: 3 },
-  { acks: 150 }
+  { acks: 70 }
 ]
 
 t.test('a power cut at any moment loses nothing acknowledged, tears nothing, and the start repairs the rest', { skip: skip ?? false }, async (t) => {
