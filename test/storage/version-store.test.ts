@@ -27,7 +27,7 @@ t.test('saves: distinct ids in the order made, duplicates of the latest recognis
 
   const expected = { versionCount: 101, totalVersionsCreated: 101, totalVersionsDeleted: 0 }
   t.match(store.statistics(), expected)
-  t.same(await storedStatistics(t, dir), store.statistics(), 'the stored statistics say the same')
+  t.same(await storedStatistics(t, dir, store), store.statistics(), 'the stored statistics say the same')
   t.same(await storedIds(t, dir), store.list().map((meta) => meta.id))
   t.equal(store.bytesStored(), store.list().reduce((sum, meta) => sum + meta.size, 0))
 })
@@ -70,7 +70,7 @@ t.test('retention deletes what the plan says, counts each deletion once, never t
   t.same(store.list().map((meta) => meta.id), ids.slice(7))
   t.match(store.statistics(), { versionCount: 3, totalVersionsCreated: 10, totalVersionsDeleted: 7, lastCleanup: String })
   t.same(await storedIds(t, dir), ids.slice(7))
-  t.match(await storedStatistics(t, dir), { versionCount: 3, totalVersionsCreated: 10, totalVersionsDeleted: 7 }, 'the stored statistics too')
+  t.match(await storedStatistics(t, dir, store), { versionCount: 3, totalVersionsCreated: 10, totalVersionsDeleted: 7 }, 'the stored statistics too')
   t.match(await store.cleanup(), { deleted: 0, kept: 3 })
 })
 
