@@ -91,12 +91,12 @@ export async function storedIds (t: Test, dataDir: string): Promise<string[]> {
 
 /**
  * The six statistics as stored: `_metadata.json`, or the database's row read by a fresh instance.
- * Given the open `store`, the folder's derived files are first let catch up with it (they follow
- * each write within moments, off the write's path).
+ * Given the open store, the folder's file is read once it has followed the last write (it does so
+ * within moments of the answer, contract section 4); the database's row changes with the commit.
  */
-export async function storedStatistics (t: Test, dataDir: string, store?: VersionStore): Promise<Statistics | Record<string, unknown>> {
+export async function storedStatistics (t: Test, dataDir: string, open?: VersionStore): Promise<Statistics | Record<string, unknown>> {
   if (storeKind === 'folder') {
-    if (store !== undefined) await derivedFilesFollow(dataDir, store)
+    if (open !== undefined) await derivedFilesFollow(dataDir, open)
     return await metadataOnDisk(dataDir)
   }
   return await reread(t, dataDir, (store) => store.statistics())
