@@ -5,7 +5,7 @@
 //   BENCH_RUNS=N      runs per figure (default 3; the median is reported)
 //   BENCH_VERSIONS=N  the large folders' size (default 100,000)
 //   BENCH_KEEP=1      keep the temporary folder (its path is printed)
-//   BENCH_ONLY=a,b    only these groups: startup, reads, writes, retained, retention, forecast, metrics
+//   BENCH_ONLY=a,b    only these groups: startup, reads, writes, retained, retention, forecast, metrics, postgres
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { benchRoot, writeFolder } from './folders.js'
@@ -14,9 +14,10 @@ import { startService } from './processes.js'
 import { readFigures } from './read-figures.js'
 import { retentionFigure } from './retention-figure.js'
 import { metricsFigures } from './metrics-figure.js'
-import { startupFigures } from './startup-figures.js'
+import { npmStartFigures, startupFigures } from './startup-figures.js'
 import { render, saveResults, type Row } from './table.js'
 import { durableWriteFigures, retainedWriteFigure } from './write-figures.js'
+import { postgresFigures } from './postgres-figures.js'
 
 const runs = Number(process.env.BENCH_RUNS ?? 3)
 const large = Number(process.env.BENCH_VERSIONS ?? 100_000)
@@ -48,6 +49,7 @@ async function main (): Promise<void> {
       progress(`writing ${large} versions as the earlier server left them`)
       await writeFolder(earlier, { versions: large, newestAt, style: 'earlier' })
       progress('start-up')
+      rows.push(...await npmStartFigures(indexed, large, runs))
       rows.push(...await startupFigures(indexed, earlier, large, runs))
     }
 
@@ -69,12 +71,12 @@ async function main (): Promise<void> {
     }
 
     if (wanted('retained')) {
-      progress('write p99 against the number retained')
+      progress('write median and p99 against the number retained')
       await writeFolder(few, { versions: FEW, newestAt, style: 'store' })
       const many = await startService({ dataDir: indexed, ...KEEP_ALL })
       const some = await startService({ dataDir: few, ...KEEP_ALL })
       try {
-        rows.push(await retainedWriteFigure(many, some, large, FEW, { runs, writes: 4000, connections: 32 }))
+        rows.push(...await retainedWriteFigure(many, some, large, FEW, { runs, writes: 4000, connections: 32 }))
       } finally {
         await Promise.all([many.stop(), some.stop()])
       }
@@ -93,6 +95,10 @@ async function main (): Promise<void> {
     if (wanted('forecast')) {
       progress('forecasts')
       rows.push(forecastFigure(large, FEW, runs))
+    }
+
+    if (wanted('postgres')) {
+      rows.push(...await postgresFigures(root, { runs, versions: large, seconds: 4, connections: 32, singleWrites: 400, readConnections: 50 }, progress))
     }
   } finally {
     if (process.env.BENCH_KEEP === '1') progress(`kept ${root}`)

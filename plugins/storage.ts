@@ -1,8 +1,9 @@
 // The versioned store, opened before the service listens and closed after the last request. The
-// engine lives in src/storage; this plugin only opens it with the configured folder and policy.
+// engine lives in src/storage; this plugin only opens it with the configured folder or database
+// and policy.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { createLocalStore, type VersionStore } from '../src/storage/index.js'
+import { openStore, type VersionStore } from '../src/storage/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,7 +17,9 @@ export interface StoragePluginOptions {
 }
 
 async function storage (fastify: FastifyInstance, options: StoragePluginOptions): Promise<void> {
-  const store = await createLocalStore({
+  const store = await openStore({
+    databaseUrl: fastify.config.DATABASE_URL,
+    databaseSchema: fastify.config.DATABASE_SCHEMA,
     dataDir: fastify.config.DATA_DIR,
     retention: { maxVersions: fastify.config.RETENTION_MAX_VERSIONS, days: fastify.config.RETENTION_DAYS },
     log: fastify.log.child({ module: 'storage' }),

@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { envSchema, type EnvSchemaOpt } from 'env-schema'
 import { ALERT_FORMATS } from './alerts/formats.js'
 import { isTimeZone, systemTimeZone } from './insights/zone-time.js'
+import { isDatabaseUrl, SCHEMA_PATTERN } from './storage/postgres-connection.js'
 
 /** Shorter keys are guessable: contract section 2 refuses them at start. */
 export const MIN_KEY_LENGTH = 16
@@ -34,7 +35,9 @@ export const EnvSchema = Type.Object({
   ALERT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   ALERT_THRESHOLDS: Type.String({ default: '80,95' }),
   ALERT_STALE_MINUTES: Type.Number({ minimum: 0, default: 30 }),
-  METRICS_ENABLED: Type.Boolean({ default: true })
+  METRICS_ENABLED: Type.Boolean({ default: true }),
+  DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  DATABASE_SCHEMA: Type.String({ pattern: SCHEMA_PATTERN.source, default: 'usage_vault' })
 }, { $id: 'Env' })
 
 export type Env = Static<typeof EnvSchema>
@@ -71,6 +74,12 @@ export function checkEnv (env: Env): void {
   if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
     const [set, missing] = env.TLS_CERT_FILE === undefined ? ['TLS_KEY_FILE', 'TLS_CERT_FILE'] : ['TLS_CERT_FILE', 'TLS_KEY_FILE']
     throw new ConfigError(`invalid configuration: ${set} is set but ${missing} is not; set both to serve HTTPS`)
+  }
+  if (env.DATABASE_URL !== undefined) {
+    // The value is not repeated: it may hold a password.
+    if (!isDatabaseUrl(env.DATABASE_URL)) throw new ConfigError('invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL with a host')
+    // Instances on one database must share one write key; a key file per host would not be shared.
+    if (env.CLAUDE_SYNC_API_KEY === undefined) throw new ConfigError('invalid configuration: CLAUDE_SYNC_API_KEY must be set when DATABASE_URL is (every instance needs the same key)')
   }
   if (env.ALERT_WEBHOOK_URL !== undefined) {
     const url = URL.canParse(env.ALERT_WEBHOOK_URL) ? new URL(env.ALERT_WEBHOOK_URL) : null

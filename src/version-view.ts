@@ -85,14 +85,25 @@ export function etagOf (version: StoredVersion, shown: ShownPayload): string {
  * prunes the oldest or an import adds one: either moves its position or the oldest id. Kept per
  * version under that key, so the latest version, read by every widget, is worked out once.
  */
-const shownPayloads = new WeakMap<StoredVersion, { key: string, shown: ShownPayload, etag: string }>()
+interface Shown {
+  key: string
+  shown: ShownPayload
+  etag: string
+  /** dataTime, epoch ms, and as an HTTP date: built once per version, not per read. */
+  lastModifiedMs: number
+  lastModified: string
+}
 
-function shownPayload (version: StoredVersion, versions: readonly VersionMeta[], current: number): { shown: ShownPayload, etag: string } {
+const shownPayloads = new WeakMap<StoredVersion, Shown>()
+
+function shownPayload (version: StoredVersion, versions: readonly VersionMeta[], current: number): Shown {
   const key = `${current}/${versions[0]?.id ?? ''}`
   const cached = shownPayloads.get(version)
   if (cached?.key === key) return cached
   const shown = carryOver(version, versions)
-  const entry = { key, shown, etag: etagOf(version, shown) }
+  const lastModifiedMs = cached?.lastModifiedMs ?? dataTime(version)
+  const lastModified = cached?.lastModified ?? new Date(lastModifiedMs).toUTCString()
+  const entry = { key, shown, etag: etagOf(version, shown), lastModifiedMs, lastModified }
   shownPayloads.set(version, entry)
   return entry
 }
@@ -101,7 +112,7 @@ function notModified (request: FastifyRequest, etag: string, lastModifiedMs: num
   const ifNoneMatch = request.headers['if-none-match']
   // RFC 9110: when If-None-Match is present, If-Modified-Since is ignored.
   if (ifNoneMatch !== undefined) {
-    return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
+    return ifNoneMatch === etag || ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
   }
   const ifModifiedSince = request.headers['if-modified-since']
   if (ifModifiedSince === undefined) return false
@@ -119,12 +130,11 @@ export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, 
   const now = Date.now()
   const versions = store.list()
   const { current, total } = positionOf(versions, version.meta.id)
-  const { shown, etag } = shownPayload(version, versions, current)
-  const lastModified = dataTime(version)
-  const age = ageMinutes(lastModified, now)
+  const { shown, etag, lastModifiedMs, lastModified } = shownPayload(version, versions, current)
+  const age = ageMinutes(lastModifiedMs, now)
   const keyed = config.CLAUDE_READ_API_KEY !== undefined
   reply.header('etag', etag)
-    .header('last-modified', new Date(lastModified).toUTCString())
+    .header('last-modified', lastModified)
     .header('cache-control', cacheControl(age, keyed))
   if (keyed) {
     // Added to what CORS may have set (Vary: Origin), not in its place.
@@ -132,7 +142,7 @@ export function replyWithVersion (request: FastifyRequest, reply: FastifyReply, 
     reply.header('vary', vary === undefined ? 'X-API-Key' : `${String(vary)}, X-API-Key`)
   }
   // A client that holds this version costs no body at all.
-  if (notModified(request, etag, lastModified)) return reply.code(304).send()
+  if (notModified(request, etag, lastModifiedMs)) return reply.code(304).send()
   // Already JSON text: Fastify sends a string with a JSON content type as it is.
   return reply.type('application/json; charset=utf-8')
     .send(serializedView(version, { age, current, total, etag, shown }, versions, { staleAfterMinutes: config.STALE_AFTER_MINUTES, now }))

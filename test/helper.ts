@@ -1,5 +1,6 @@
 // Builds the app exactly as the server does, on a fresh temporary data folder, and removes both
-// when the test ends. Tests talk to it with `app.inject`.
+// when the test ends. Tests talk to it with `app.inject`. The store under it is the one this pass
+// runs on (test/lib/stores.ts): the folder store, or the PostgreSQL store.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +9,9 @@ import fp from 'fastify-plugin'
 import type { Test } from 'tap'
 import app, { type AppOptions } from '../src/app.js'
 import { serverOptions } from '../src/server-options.js'
+import { storeEnv, type StoreKind } from './lib/stores.js'
+
+export { folderOnly, storeKind, storedIds, storedStatistics } from './lib/stores.js'
 
 export const WRITE_KEY = 'test-write-key-0123456789'
 
@@ -25,6 +29,8 @@ export interface BuildOptions {
   dataDir?: string
   /** Alert delivery timings, shortened. */
   alerts?: AppOptions['alerts']
+  /** The store, whatever this pass runs on (for tests of one store only). */
+  store?: StoreKind
 }
 
 export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -33,6 +39,7 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
     DATA_DIR: dataDir,
     CLAUDE_SYNC_API_KEY: WRITE_KEY,
     LOG_LEVEL: 'silent',
+    ...await storeEnv(t, dataDir, options.store),
     ...options.env
   }
   const fastify = Fastify(serverOptions({ LOG_LEVEL: (env.LOG_LEVEL ?? 'silent') as 'silent', TRUST_PROXY: (env as Record<string, string | undefined>).TRUST_PROXY ?? '' }))

@@ -1,9 +1,11 @@
 // What every command shares: the exit statuses of the contract (0 done, 1 a check failed or the
 // command was refused, 2 a usage error), the configuration read as the service reads it (the
-// environment, then `.env`), the data folder a command works on, and the store's logger.
+// environment, then `.env`), the history a command works on (a data folder or a database), and the
+// store's logger.
 import { pino, type Logger } from 'pino'
 import { ConfigError, readEnv, type Env } from '../config.js'
 import { LockHeldError, StorageError } from '../storage/index.js'
+import { isDatabaseUrl, redactUrl } from '../storage/postgres-connection.js'
 
 export const EXIT_OK = 0
 export const EXIT_FAILED = 1
@@ -34,6 +36,42 @@ export function loadConfig (): Env {
 export function dataDirOf (option: string | undefined, config: Env): string {
   return option ?? config.DATA_DIR
 }
+
+/** Where a command finds the history: a data folder, or the PostgreSQL store of a database. */
+export type HistoryTarget =
+  | { kind: 'folder', dataDir: string }
+  | { kind: 'database', url: string, schema: string }
+
+export interface HistoryOptions {
+  dataDir?: string
+  databaseUrl?: string
+}
+
+/**
+ * `--database-url`, else `--data-dir`, else DATABASE_URL (environment or `.env`), else the data
+ * folder of DATA_DIR: the service's own choice, so a command given no option works on the history
+ * the service beside it serves. Both options at once is a usage error (which one was meant?).
+ */
+export function historyOf (options: HistoryOptions, config: Env): HistoryTarget {
+  if (options.databaseUrl !== undefined && options.dataDir !== undefined) {
+    throw new CliError('--data-dir and --database-url name two histories; give one', EXIT_USAGE)
+  }
+  const url = options.databaseUrl ?? (options.dataDir === undefined ? config.DATABASE_URL : undefined)
+  if (url !== undefined && url !== '') {
+    if (!isDatabaseUrl(url)) throw new CliError(`--database-url ${redactUrl(url)} is not a postgres:// or postgresql:// URL with a host`, EXIT_USAGE)
+    return { kind: 'database', url, schema: config.DATABASE_SCHEMA }
+  }
+  return { kind: 'folder', dataDir: dataDirOf(options.dataDir, config) }
+}
+
+/** The history named for people: the folder, or the database without its password. */
+export function describeHistory (target: HistoryTarget): string {
+  return target.kind === 'folder' ? target.dataDir : `${redactUrl(target.url)} (schema ${target.schema})`
+}
+
+/** The options of a command that reads or writes the history. */
+export const DATA_DIR_OPTION = ['--data-dir <dir>', 'the data folder (default: DATA_DIR, then ./data, unless DATABASE_URL is set)'] as const
+export const DATABASE_URL_OPTION = ['--database-url <url>', 'a PostgreSQL database instead of a folder (default: DATABASE_URL, unless --data-dir is given)'] as const
 
 /**
  * The engine's logger: JSON lines on stderr, so stdout carries only a command's result. Warnings

@@ -1,10 +1,12 @@
-// `usage-vault verify`: reads every version file of a data folder and checks that it parses, and
-// that the statistics file and the latest file agree with the versions. Read-only and lock-free, so
-// it runs beside a service; it lists each problem on stdout and exits 1 when there is one.
+// `usage-vault verify`: reads every version of a data folder or a database and checks that it
+// parses, and that the statistics (and on a folder the latest file) agree with the versions.
+// Read-only and lock-free, so it runs beside a service; it lists each problem on stdout and exits 1
+// when there is one.
 //
-// It reads the folder's files itself rather than through the store: the store trusts its index for
-// files whose size has not changed, and a check must not trust what it checks. It never reads
-// through a symbolic link: a link where a file of the store belongs is a problem of its own.
+// On a folder it reads the files itself rather than through the store: the store trusts its index
+// for files whose size has not changed, and a check must not trust what it checks. It never reads
+// through a symbolic link: a link where a file of the store belongs is a problem of its own. On a
+// database the store holds no index: what it loads at open is what the database holds, read afresh.
 import { lstat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
@@ -16,7 +18,7 @@ import { futureLimit, MAX_VERSION_FILE_BYTES, parseVersionText, readStatistics }
 import { WRITE_KEY_FILE } from '../write-key.js'
 import { canonical } from '../storage/payload.js'
 import type { Statistics, VersionStore } from '../storage/index.js'
-import { cliLogger, dataDirOf, EXIT_FAILED, loadConfig, writeOut } from './context.js'
+import { cliLogger, DATA_DIR_OPTION, DATABASE_URL_OPTION, describeHistory, EXIT_FAILED, historyOf, loadConfig, writeOut, type HistoryOptions } from './context.js'
 import { withStore } from './store.js'
 
 interface Problem {
@@ -81,6 +83,11 @@ async function checkStatistics (metadataFile: string, expected: Statistics): Pro
   if (onDisk === null) {
     return expected.versionCount === 0 ? [] : [{ file: metadataFile, problem: 'missing' }]
   }
+  return statisticsProblems(onDisk, expected).map((problem) => ({ file: metadataFile, problem }))
+}
+
+/** Where stored statistics disagree with the versions they count. */
+function statisticsProblems (onDisk: Partial<Statistics>, expected: Statistics): string[] {
   const problems: string[] = []
   if (onDisk.versionCount !== expected.versionCount) {
     problems.push(`versionCount is ${String(onDisk.versionCount)}, the folder holds ${expected.versionCount}`)
@@ -96,7 +103,34 @@ async function checkStatistics (metadataFile: string, expected: Statistics): Pro
   if (created < expected.versionCount + deleted) {
     problems.push(`totalVersionsCreated (${created}) is less than versionCount + totalVersionsDeleted (${expected.versionCount + deleted})`)
   }
-  return problems.map((problem) => ({ file: metadataFile, problem }))
+  return problems
+}
+
+/**
+ * A database's history: every version read back whole (a payload that no longer parses is refused
+ * by the store's read), and the statistics row against the versions the database holds.
+ */
+async function checkDatabase (store: VersionStore, where: string): Promise<{ checked: number, problems: Problem[] }> {
+  const problems: Problem[] = []
+  const versions = [...store.list()]
+  for (const meta of versions) {
+    const version = await store.get(meta.id).catch((error: unknown) => {
+      problems.push({ file: `${where} ${meta.id}`, problem: (error as Error).message })
+      return undefined
+    })
+    if (version === null) problems.push({ file: `${where} ${meta.id}`, problem: 'listed but cannot be read' })
+  }
+  const oldest = versions[0]
+  const newest = versions[versions.length - 1]
+  const statistics = store.statistics()
+  const expected: Statistics = {
+    ...statistics,
+    versionCount: versions.length,
+    oldestTimestamp: oldest === undefined ? null : new Date(oldest.receivedAt).toISOString(),
+    newestTimestamp: newest === undefined ? null : new Date(newest.receivedAt).toISOString()
+  }
+  for (const problem of statisticsProblems(statistics, expected)) problems.push({ file: `${where} statistics`, problem })
+  return { checked: versions.length, problems }
 }
 
 async function checkLatestFile (latestFile: string, store: VersionStore): Promise<Problem[]> {
@@ -128,12 +162,19 @@ async function checkOwnFiles (layout: FolderLayout): Promise<Problem[]> {
 export function register (program: Command): void {
   program.command('verify')
     .description('check that every version parses and the statistics agree; list what does not (exit 1)')
-    .option('--data-dir <dir>', 'the data folder (default: DATA_DIR, then ./data)')
-    .action(async (options: { dataDir?: string }) => {
+    .option(...DATA_DIR_OPTION)
+    .option(...DATABASE_URL_OPTION)
+    .action(async (options: HistoryOptions) => {
       const config = loadConfig()
-      const dataDir = dataDirOf(options.dataDir, config)
-      const layout = folderLayout(dataDir)
-      const { checked, problems } = await withStore(dataDir, config, cliLogger(config), { readOnly: true }, async (store) => {
+      const target = historyOf(options, config)
+      if (target.kind === 'database') {
+        const where = describeHistory(target)
+        const { checked, problems } = await withStore(target, config, cliLogger(config), { readOnly: true }, (store) => checkDatabase(store, where))
+        await report(problems, checked, where)
+        return
+      }
+      const layout = folderLayout(target.dataDir)
+      const { checked, problems } = await withStore(target, config, cliLogger(config), { readOnly: true }, async (store) => {
         // As the store judges it at start: past both the clock and the newest receipt recorded.
         const files = await checkVersionFiles(layout.historyDir, layout.versionFile, futureLimit(await readStatistics(layout.metadataFile), Date.now()))
         return {
@@ -146,12 +187,16 @@ export function register (program: Command): void {
           ]
         }
       })
-      for (const { file, problem } of problems) await writeOut(`${file}: ${problem}\n`)
-      if (problems.length > 0) {
-        await writeOut(`verify: ${problems.length} problem(s) in ${layout.dataDir} (${checked} version files read)\n`)
-        process.exitCode = EXIT_FAILED
-        return
-      }
-      await writeOut(`verify: ok, ${checked} versions in ${layout.dataDir} parse and the statistics agree\n`)
+      await report(problems, checked, layout.dataDir)
     })
+}
+
+async function report (problems: readonly Problem[], checked: number, where: string): Promise<void> {
+  for (const { file, problem } of problems) await writeOut(`${file}: ${problem}\n`)
+  if (problems.length > 0) {
+    await writeOut(`verify: ${problems.length} problem(s) in ${where} (${checked} versions read)\n`)
+    process.exitCode = EXIT_FAILED
+    return
+  }
+  await writeOut(`verify: ok, ${checked} versions in ${where} parse and the statistics agree\n`)
 }

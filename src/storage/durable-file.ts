@@ -60,27 +60,6 @@ export async function replaceFileDurably (path: string, data: string): Promise<v
   await writeSyncRename(replacementTempFile(path), path, data, CREATE_OR_REPLACE)
 }
 
-/** A replacement whose new content is durable under the temporary name, not yet in place. */
-export interface PreparedReplacement {
-  /** Renames the new content into place (the directory's fsync is still the caller's). */
-  install: () => Promise<void>
-  /** Gives the replacement up: removes the temporary file. */
-  discard: () => Promise<void>
-}
-
-/**
- * `replaceFileDurably` in two halves, for a caller that must wait for other files before the new
- * content may take the name: the write and the fsync can run alongside that wait.
- */
-export async function prepareReplacement (path: string, data: string): Promise<PreparedReplacement> {
-  const temp = replacementTempFile(path)
-  await writeSynced(temp, data, CREATE_OR_REPLACE)
-  return {
-    install: () => renameOrRemove(temp, path),
-    discard: () => unlink(temp).catch(() => {})
-  }
-}
-
 /** Makes the entries of a directory (renames, new names, unlinks) durable. */
 export async function syncDirectory (dir: string): Promise<void> {
   const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY)

@@ -26,7 +26,8 @@ export interface IndexSnapshot {
 const READ_CHUNK_BYTES = 1 << 20
 const NEWLINE = 0x0a
 
-export async function readIndex (path: string): Promise<IndexSnapshot> {
+/** Reads the log; `keep` turns each entry into the form it is kept in (compact-meta.ts). */
+export async function readIndex (path: string, keep: (meta: VersionMeta) => VersionMeta = (meta) => meta): Promise<IndexSnapshot> {
   const entries = new Map<string, VersionMeta>()
   let fd: number
   try {
@@ -46,7 +47,7 @@ export async function readIndex (path: string): Promise<IndexSnapshot> {
       // An entry of an older format (no reset texts) is left unknown, so its file is read again.
       if ('add' in record) {
         if (record.add.resetsIn === undefined) torn = true
-        else entries.set(record.add.id, record.add)
+        else entries.set(record.add.id, keep(record.add))
       } else for (const id of record.del) entries.delete(id)
     } catch {
       torn = true

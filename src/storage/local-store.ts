@@ -1,14 +1,16 @@
-// The local-folder store: each version a JSON file in `console-usage-history/`, written durably,
-// with group commit. Many saves write and fsync their own files in parallel; the saves not yet
-// committed are then committed together, in id order, by one pass that writes and fsyncs the
-// statistics and the latest file while their version files finish, renames them into place once
-// every version file has its name, and fsyncs the directories once. A save is answered when the
-// pass that holds it has finished.
-import { lstat, mkdir, open, unlink } from 'node:fs/promises'
+// The local-folder store: each version a JSON file in `console-usage-history/`, written durably.
+// Saves are batched by the group-commit pipeline (group-commit.ts): each save writes, fsyncs and
+// renames its own file as it arrives, side by side with the others; a batch's commit is one fsync
+// of the directory, which makes all its renames durable at once, and then the batch is answered.
+// The statistics and the latest file follow off that path (derived-files.ts).
+import { lstat, mkdir, open, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createAlertFiles } from './alert-files.js'
-import { HeldDirectory, prepareReplacement, replaceFileDurably, syncDirectory, writeFileDurably, type PreparedReplacement } from './durable-file.js'
+import { DerivedFiles } from './derived-files.js'
+import { HeldDirectory, syncDirectory, writeFileDurably } from './durable-file.js'
 import { StorageError, storageFailure } from './errors.js'
+import { coalesced, versionListeners } from './coalesce.js'
+import { createGroupCommit, type PendingSave } from './group-commit.js'
 import { IdClock, isVersionId } from './ids.js'
 import { IndexLog } from './index-log.js'
 import { folderLayout } from './layout.js'
@@ -16,7 +18,7 @@ import { acquireLock, type FolderLock } from './lock.js'
 import type { StoreLog } from './log.js'
 import { CREATE_NEW, DIRECTORY_MODE, FILE_MODE, isLinkRefusal, LINK_REFUSED, readTextNoFollow } from './no-follow.js'
 import { describeVersion, openFolder, parseVersionText, quarantine } from './open-folder.js'
-import { canonical, isPayload, serialize } from './payload.js'
+import { isPayload, serialize } from './payload.js'
 import { expiredVersions, planRetention, type RetentionPolicy } from './retention.js'
 import type {
   CleanupResult, ImportedVersion, ImportResult, Payload, SaveResult, Statistics, StorageHealth,
@@ -33,36 +35,11 @@ export interface LocalStoreOptions {
   clock?: () => number
 }
 
-interface PendingSave {
-  id: string
+
+/** What the commit needs of a save, beside its payload: its receipt and its file's text. */
+interface SaveWork {
   receivedAt: number
-  payload: Payload
   text: string
-  state: 'writing' | 'renamed' | 'failed'
-  resolve: (meta: VersionMeta) => void
-  reject: (error: unknown) => void
-  done: Promise<VersionMeta>
-  /** Settles (never rejects) once the version file is renamed into place or has failed. */
-  written: Promise<void>
-}
-
-/** The statistics and the latest file of a commit, fsynced under their temporary names, or why not. */
-type PreparedDerived = { ready: PreparedReplacement[] } | { error: unknown }
-
-/** The payload the next duplicate is compared with: the newest one accepted, stored or not yet. */
-interface Tail {
-  key: string
-  done: Promise<VersionMeta>
-}
-
-/** Runs tasks one at a time, in order: commits and clean-ups must not interleave their statistics. */
-function serialQueue (): <T>(task: () => Promise<T>) => Promise<T> {
-  let last: Promise<unknown> = Promise.resolve()
-  return <T>(task: () => Promise<T>): Promise<T> => {
-    const run = last.then(task, task)
-    last = run.catch(() => {})
-    return run
-  }
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString()
@@ -90,8 +67,6 @@ function withAdded (statistics: Statistics, versions: readonly VersionMeta[], ad
   return summarise(statistics, versions[0] ?? added[0], added[added.length - 1], versions.length + added.length, { created: added.length })
 }
 
-const statisticsText = (statistics: Statistics): string => JSON.stringify(statistics, null, 2)
-
 export async function createLocalStore (options: LocalStoreOptions): Promise<VersionStore> {
   const { log, retention } = options
   const readOnly = options.readOnly ?? false
@@ -113,19 +88,35 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   }
 
   let versions: VersionMeta[] = opened.versions
-  const byId = new Map(versions.map((meta) => [meta.id, meta]))
+  // No map by id beside the list: the list is sorted by id, so a binary search finds one, and 100,000
+  // entries of a map would be megabytes more to hold and for every garbage collection to walk.
+  const findMeta = (id: string): VersionMeta | undefined => {
+    let low = 0
+    let high = versions.length - 1
+    while (low <= high) {
+      const middle = (low + high) >>> 1
+      const meta = versions[middle] as VersionMeta
+      if (meta.id === id) return meta
+      if (meta.id < id) low = middle + 1
+      else high = middle - 1
+    }
+    return undefined
+  }
   let latest: StoredVersion | null = opened.latest
   let statistics: Statistics = opened.statistics
   let bytes = versions.reduce((sum, meta) => sum + meta.size, 0)
   const damaged = [...opened.damaged]
-  const listeners = new Set<(version: StoredVersion) => void>()
+  const { compactor } = opened
+  const listeners = versionListeners(log)
 
   const newestMeta = versions[versions.length - 1]
   const idClock = new IdClock(newestMeta?.id ?? null, versions.reduce((max, meta) => Math.max(max, meta.receivedAt), 0))
-  // Both files are replaced only from tasks of `exclusively` (or before the store is returned), so
-  // two replacements of one file never overlap.
-  const writeMetadata = (next: Statistics): Promise<void> => replaceFileDurably(layout.metadataFile, statisticsText(next))
-  const writeLatest = (newest: StoredVersion): Promise<void> => replaceFileDurably(layout.latestFile, serialize(newest.payload))
+  const derived = new DerivedFiles({
+    metadataFile: layout.metadataFile,
+    latestFile: layout.latestFile,
+    state: () => ({ statistics, latest }),
+    log
+  })
   /** A symbolic link met where a file of the store belongs (refused, never followed): logged and counted once. */
   const refuseLink = (file: string): void => {
     if (damaged.some((entry) => entry.file === file && entry.reason === LINK_REFUSED)) return
@@ -136,19 +127,12 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     if (isLinkRefusal(error)) refuseLink(layout.indexFile)
     log.warn({ err: error }, 'index append failed; the next start rebuilds it from the version files')
   })
-  const exclusively = serialQueue()
   const historyDirectory = new HeldDirectory(layout.historyDir)
-  const dataDirectory = new HeldDirectory(layout.dataDir)
-
-  const committedTail = (): Tail | null => latest === null
-    ? null
-    : { key: canonical(latest.payload), done: Promise.resolve(latest.meta) }
-  let tail = committedTail()
 
   if (!readOnly) {
     // Bring the derived files in line with the version files before the first request.
-    if (opened.metadataStale) await writeMetadata(statistics)
-    if (opened.latestFileStale && latest !== null) await writeLatest(latest)
+    if (opened.metadataStale || opened.latestFileStale) derived.request({ latest: opened.latestFileStale })
+    await derived.flush()
     if (opened.indexStale || opened.indexLines > 2 * versions.length + 1000) await indexLog.compact(versions)
     await Promise.all([syncDirectory(layout.historyDir), syncDirectory(layout.dataDir)])
   }
@@ -156,99 +140,52 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   // ---- saving ---------------------------------------------------------------------------------
 
-  const inflight: PendingSave[] = []
-  /** Every save not yet answered, for close to wait on. */
-  const unanswered = new Set<Promise<VersionMeta>>()
-  let committing = false
   let closing = false
 
-  const writeDerivedFiles = async (next: Statistics, newest: StoredVersion | null): Promise<void> => {
-    // Settle both before answering, so that a rollback never overlaps a write still running.
-    const outcomes = await Promise.allSettled([writeMetadata(next), newest === null ? null : writeLatest(newest)])
-    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
-  }
-
-  /** Writes and fsyncs both derived files under their temporary names; never rejects. */
-  const prepareDerived = async (next: Statistics, newest: StoredVersion): Promise<PreparedDerived> => {
-    const outcomes = await Promise.allSettled([
-      prepareReplacement(layout.metadataFile, statisticsText(next)),
-      prepareReplacement(layout.latestFile, serialize(newest.payload))
-    ])
-    const ready = outcomes.flatMap((outcome) => outcome.status === 'fulfilled' ? [outcome.value] : [])
-    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
-    if (failed === undefined) return { ready }
-    await Promise.all(ready.map((replacement) => replacement.discard()))
-    return { error: failed.reason }
-  }
-
-  const planCommit = (saves: PendingSave[]): { saves: PendingSave[], metas: VersionMeta[], newest: StoredVersion, next: Statistics } => {
-    const metas = saves.map((save) => describeVersion(save.id, save.receivedAt, save.text, save.payload))
-    const newest: StoredVersion = { meta: metas[metas.length - 1] as VersionMeta, payload: (saves[saves.length - 1] as PendingSave).payload }
-    return { saves, metas, newest, next: withAdded(statistics, versions, metas) }
-  }
-
-  /** Commits a batch of saves whose files may still be writing; any failure takes them back out, unacknowledged. */
-  const commit = (batch: PendingSave[]): Promise<void> => exclusively(async () => {
-    let plan = planCommit(batch)
-    // The derived files are written and fsynced while the version files still are, so a lone save
-    // waits for about one file fsync and one directory fsync, as a plain durable write does.
-    let prepared = prepareDerived(plan.next, plan.newest)
-    await Promise.all(batch.map((save) => save.written))
-    const stored = batch.filter((save) => save.state === 'renamed')
-    if (stored.length < batch.length) {
-      // Some version files failed (and were answered so): the derived files must not count them.
-      const outcome = await prepared
-      if ('ready' in outcome) await Promise.all(outcome.ready.map((replacement) => replacement.discard()))
-      if (stored.length === 0) return
-      plan = planCommit(stored)
-      prepared = prepareDerived(plan.next, plan.newest)
-    }
-    const { saves, metas, newest, next } = plan
+  type Save = PendingSave<SaveWork>
+  /**
+   * Commits a batch of saves whose files may still be writing: once each has its name, one fsync of
+   * the directory makes every rename durable, and the batch is answered. The derived files follow,
+   * off the answer's path. A failed fsync takes the batch back out, unacknowledged.
+   */
+  const commit = async (batch: readonly Save[]): Promise<VersionMeta[]> => {
+    const ready = await Promise.all(batch.map((save) => save.ready))
+    // Version files that failed were answered so already: the batch goes on without them.
+    const saves = batch.filter((_, index) => ready[index])
+    if (saves.length === 0) return []
     try {
-      const outcome = await prepared
-      if ('error' in outcome) throw outcome.error
-      // Only now that every version file they count has its name do the derived files take theirs.
-      const installed = await Promise.allSettled(outcome.ready.map((replacement) => replacement.install()))
-      for (const result of installed) if (result.status === 'rejected') throw result.reason
-      await Promise.all([historyDirectory.sync(), dataDirectory.sync()])
+      await historyDirectory.sync()
     } catch (error) {
       await Promise.all(saves.map((save) => unlink(layout.versionFile(save.id)).catch(() => {})))
-      await writeDerivedFiles(statistics, latest).catch(() => {})
       await syncDirectory(layout.historyDir).catch(() => {})
-      for (const save of saves) save.reject(error)
-      return
+      throw error
     }
-    lastCleanupUnwritten = false
-    for (const meta of metas) byId.set(meta.id, meta)
+    const metas = saves.map((save) => compactor.compact(describeVersion(save.id, save.work.receivedAt, save.work.text, save.payload)))
+    statistics = withAdded(statistics, versions, metas)
     versions.push(...metas)
     bytes += metas.reduce((sum, meta) => sum + meta.size, 0)
-    statistics = next
-    latest = newest
+    latest = { meta: metas[metas.length - 1] as VersionMeta, payload: (saves[saves.length - 1] as Save).payload }
+    derived.request({ latest: true })
     indexLog.added(metas)
-    saves.forEach((save, index) => save.resolve(metas[index] as VersionMeta))
-    metas.forEach((meta, index) => {
-      const version = { meta, payload: (saves[index] as PendingSave).payload }
-      for (const listener of listeners) {
-        // A listener's failure is its own: the versions are stored and answered, and the others still hear.
-        try {
-          listener(version)
-        } catch (error) {
-          log.error({ err: error, id: meta.id }, 'a version listener failed')
-        }
-      }
-    })
-  })
-
-  /** Commits every save not yet committed, written or still writing, one batch at a time, in id order. */
-  const pump = (): void => {
-    if (committing || inflight.length === 0) return
-    const batch = inflight.splice(0)
-    committing = true
-    void commit(batch).finally(() => {
-      committing = false
-      pump()
-    })
+    metas.forEach((meta, index) => { listeners.tell({ meta, payload: (saves[index] as Save).payload }) })
+    return metas
   }
+
+  const pipeline = createGroupCommit<SaveWork>({
+    latest: () => latest,
+    admit: (payload) => {
+      const receipt = idClock.next(clock())
+      const text = serialize(payload)
+      return {
+        id: receipt.id,
+        work: { receivedAt: receipt.receivedAt, text },
+        started: writeFileDurably(layout.versionTempFile(receipt.id), layout.versionFile(receipt.id), text, new Date(receipt.receivedAt))
+      }
+    },
+    commit,
+    log
+  })
+  const { exclusively } = pipeline
 
   /** Why no write may start now: a read-only store, or one closing, whose lock may soon be another's. */
   const refusal = (): StorageError | null => readOnly
@@ -258,44 +195,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   const save = async (payload: Payload): Promise<SaveResult> => {
     const refused = refusal()
     if (refused !== null) throw refused
-    const key = canonical(payload)
-    if (tail !== null && tail.key === key) {
-      return { version: await tail.done.catch((error: unknown) => { throw storageFailure(error, 'store the version') }), duplicate: true }
-    }
-    const receipt = idClock.next(clock())
-    let resolve!: (meta: VersionMeta) => void
-    let reject!: (error: unknown) => void
-    const done = new Promise<VersionMeta>((res, rej) => { resolve = res; reject = rej })
-    const text = serialize(payload)
-    const pending: PendingSave = {
-      ...receipt,
-      payload,
-      text,
-      state: 'writing',
-      resolve,
-      reject,
-      done,
-      written: writeFileDurably(layout.versionTempFile(receipt.id), layout.versionFile(receipt.id), text, new Date(receipt.receivedAt))
-        .then(() => { pending.state = 'renamed' }, (error: unknown) => {
-          pending.state = 'failed'
-          reject(error)
-        })
-    }
-    inflight.push(pending)
-    unanswered.add(done)
-    void done.catch(() => {}).finally(() => unanswered.delete(done))
-    const ownTail = { key, done }
-    tail = ownTail
-    pump()
-
-    try {
-      return { version: await done, duplicate: false }
-    } catch (error) {
-      if (tail === ownTail) tail = committedTail()
-      const failure = storageFailure(error, 'store the version')
-      log.error({ err: error, id: pending.id, code: failure.code }, 'version not stored')
-      throw failure
-    }
+    return await pipeline.save(payload)
   }
 
   // ---- reading --------------------------------------------------------------------------------
@@ -306,15 +206,12 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     if (ids.size === 0) return []
     const gone = versions.filter((meta) => ids.has(meta.id))
     versions = versions.filter((meta) => !ids.has(meta.id))
-    for (const meta of gone) {
-      byId.delete(meta.id)
-      bytes -= meta.size
-    }
+    for (const meta of gone) bytes -= meta.size
     return gone
   }
 
   const setAsideDamaged = (meta: VersionMeta, reason: string): Promise<void> => exclusively(async () => {
-    if (!byId.has(meta.id)) return
+    if (findMeta(meta.id) === undefined) return
     const path = layout.versionFile(meta.id)
     damaged.push({ file: path, reason })
     forget(new Set([meta.id]))
@@ -322,11 +219,11 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     indexLog.removed([meta.id])
     const movedTo = readOnly ? null : await quarantine(layout, path)
     log.warn({ file: path, reason, movedTo }, 'damaged version file found on read')
-    if (!readOnly) await writeDerivedFiles(statistics, null)
+    if (!readOnly) derived.request({ latest: false })
   })
 
   const get = async (id: string): Promise<StoredVersion | null> => {
-    const meta = byId.get(id)
+    const meta = findMeta(id)
     if (meta === undefined) return null
     if (latest?.meta.id === id) return latest
     let text: string
@@ -356,9 +253,6 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
 
   // ---- retention ------------------------------------------------------------------------------
 
-  /** A clean-up that deleted nothing moved `lastCleanup` in memory only; the next commit, or close, writes it. */
-  let lastCleanupUnwritten = false
-
   const runCleanup = async (): Promise<CleanupResult> => {
     const started = performance.now()
     const removed = await exclusively(async () => {
@@ -369,22 +263,24 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
         // Only `lastCleanup` moved. It reaches the disk with the next commit's statistics, or at close,
         // rather than as a write of its own after every stored write; a crash loses only that time.
         statistics = next
-        lastCleanupUnwritten = true
+        derived.statisticsChanged()
         return gone
       }
+      const previous = statistics
+      statistics = next
+      derived.request({ latest: false })
       try {
         // The statistics reach the disk before any file goes: a crash then leaves an orphan file,
         // which the next start counts, never a count that is short.
-        await writeMetadata(next)
-        await syncDirectory(layout.historyDir)
+        await derived.flush()
+        await historyDirectory.sync()
       } catch (error) {
-        for (const meta of gone) byId.set(meta.id, meta)
         versions = [...versions, ...gone].sort((a, b) => (a.id < b.id ? -1 : 1))
         bytes += gone.reduce((sum, meta) => sum + meta.size, 0)
+        statistics = previous
+        derived.request({ latest: false })
         throw storageFailure(error, 'record the clean-up')
       }
-      statistics = next
-      lastCleanupUnwritten = false
       return gone
     })
     const unlinkExpired = (meta: VersionMeta): Promise<void> => unlink(layout.versionFile(meta.id)).catch((error: NodeJS.ErrnoException) => {
@@ -404,22 +300,8 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     return { deleted: removed.length, kept: versions.length, durationMs: performance.now() - started }
   }
 
-  let cleanupRunning: Promise<CleanupResult> | null = null
-  let cleanupQueued: Promise<CleanupResult> | null = null
   /** One clean-up at a time; calls during a run share the one run queued after it. */
-  const cleanup = (): Promise<CleanupResult> => {
-    const refused = refusal()
-    if (refused !== null) return Promise.reject(refused)
-    if (cleanupRunning === null) {
-      cleanupRunning = runCleanup().finally(() => { cleanupRunning = null })
-      return cleanupRunning
-    }
-    cleanupQueued ??= cleanupRunning.catch(() => {}).then(() => {
-      cleanupQueued = null
-      return cleanup()
-    })
-    return cleanupQueued
-  }
+  const cleanups = coalesced(runCleanup, refusal)
 
   // ---- import ---------------------------------------------------------------------------------
 
@@ -433,16 +315,16 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
       if (batch.length === 0) return
       await syncDirectory(layout.historyDir)
       const metas = batch.map((item) => item.meta)
-      for (const meta of metas) byId.set(meta.id, meta)
       versions = [...versions, ...metas].sort((a, b) => (a.id < b.id ? -1 : 1))
       bytes += metas.reduce((sum, meta) => sum + meta.size, 0)
       statistics = withVersions(statistics, versions, { created: metas.length })
       const newestMeta = versions[versions.length - 1] as VersionMeta
       const newestImported = batch.find((item) => item.meta.id === newestMeta.id)
       if (newestImported !== undefined) latest = { meta: newestMeta, payload: newestImported.payload }
-      tail = committedTail()
-      await writeDerivedFiles(statistics, newestImported === undefined ? null : latest)
-      await Promise.all([syncDirectory(layout.historyDir), syncDirectory(layout.dataDir)])
+      pipeline.resetDuplicateCheck()
+      derived.request({ latest: newestImported !== undefined })
+      await derived.flush()
+      await Promise.all([historyDirectory.sync(), syncDirectory(layout.dataDir)])
       indexLog.added(metas)
       batch = []
     })
@@ -450,7 +332,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
       if (!isVersionId(version.id) || !isPayload(version.payload) || !Number.isFinite(version.receivedAt)) {
         throw new StorageError('STORAGE_UNAVAILABLE', `not a version: ${JSON.stringify(version.id)}`)
       }
-      if (byId.has(version.id) || batch.some((item) => item.meta.id === version.id)) {
+      if (findMeta(version.id) !== undefined || batch.some((item) => item.meta.id === version.id)) {
         skipped++
         continue
       }
@@ -458,7 +340,7 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
       await writeFileDurably(layout.versionTempFile(version.id), layout.versionFile(version.id), text, new Date(version.receivedAt))
         .catch((error: unknown) => { throw storageFailure(error, 'import a version') })
       idClock.observe(version.id, version.receivedAt)
-      batch.push({ meta: describeVersion(version.id, version.receivedAt, text, version.payload), payload: version.payload })
+      batch.push({ meta: compactor.compact(describeVersion(version.id, version.receivedAt, text, version.payload)), payload: version.payload })
       imported++
       if (batch.length >= 256) await commitImported()
     }
@@ -508,16 +390,17 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
   const close = async (): Promise<void> => {
     if (closing) return
     closing = true
-    await Promise.allSettled(unanswered)
-    await exclusively(async () => {})
-    await Promise.allSettled([cleanupRunning, cleanupQueued])
-    if (lastCleanupUnwritten) {
+    await pipeline.drain()
+    await cleanups.settled()
+    if (!readOnly) {
+      // The derived files as the store leaves them (with the last clean-up's time), made durable.
       await exclusively(async () => {
-        await writeMetadata(statistics)
-        await syncDirectory(layout.historyDir)
-      }).catch((error: unknown) => { log.warn({ err: error }, 'could not record the last clean-up time at close') })
+        await derived.flush()
+        await Promise.all([historyDirectory.sync(), syncDirectory(layout.dataDir)])
+      }).catch((error: unknown) => { log.warn({ err: error }, 'could not bring the statistics and the latest file up to date at close') })
     }
-    await Promise.all([historyDirectory.close(), dataDirectory.close()])
+    derived.stop()
+    await historyDirectory.close()
     await indexLog.close()
     listeners.clear()
     await lock?.release()
@@ -529,18 +412,15 @@ export async function createLocalStore (options: LocalStoreOptions): Promise<Ver
     save,
     latest: () => latest,
     list: () => versions,
-    meta: (id) => byId.get(id) ?? null,
+    meta: (id) => findMeta(id) ?? null,
     get,
     statistics: () => statistics,
     bytesStored: () => bytes,
     health,
     planRetention: (now = clock()) => planRetention(versions, now, retention),
-    cleanup,
+    cleanup: cleanups.run,
     importVersions,
-    onVersion: (listener) => {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
+    onVersion: listeners.add,
     close
   }
 }

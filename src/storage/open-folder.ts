@@ -6,6 +6,7 @@
 import { closeSync, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs'
 import { lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
+import { MetaCompactor } from './compact-meta.js'
 import { idSecond, MAX_FUTURE_MS } from './ids.js'
 import { readIndex } from './index-log.js'
 import { idOfVersionFile, isLeftover, type FolderLayout } from './layout.js'
@@ -31,6 +32,8 @@ export interface OpenedFolder {
   latestFileStale: boolean
   /** `_metadata.json` does not hold these statistics. */
   metadataStale: boolean
+  /** Gives later metadata the compact form the versions found have (the store's new saves). */
+  compactor: MetaCompactor
 }
 
 export interface OpenOptions {
@@ -197,7 +200,8 @@ export async function openFolder (layout: FolderLayout, options: OpenOptions): P
     if (leftovers.length > 0) log.info({ files: leftovers.length }, 'removed leftovers of interrupted writes')
   }
 
-  const index = await readIndex(layout.indexFile)
+  const compactor = new MetaCompactor()
+  const index = await readIndex(layout.indexFile, (meta) => compactor.compact(meta))
   if (index.link === true) {
     // Not moved: the compaction below replaces the link itself (a rename never follows it).
     damaged.push({ file: layout.indexFile, reason: LINK_REFUSED })
@@ -230,7 +234,7 @@ export async function openFolder (layout: FolderLayout, options: OpenOptions): P
     indexStale = true
     try {
       const { text, mtimeMs } = readVersionFile(path)
-      described.push(describeVersion(id, receiptTime(id, mtimeMs), text, parseVersionText(text)))
+      described.push(compactor.compact(describeVersion(id, receiptTime(id, mtimeMs), text, parseVersionText(text))))
     } catch (error) {
       if (!(error instanceof DamagedError)) throw error
       await setAside(path, error.message)
@@ -279,6 +283,7 @@ export async function openFolder (layout: FolderLayout, options: OpenOptions): P
     indexLines: index.lines,
     indexStale,
     latestFileStale,
-    metadataStale
+    metadataStale,
+    compactor
   }
 }

@@ -1,7 +1,8 @@
 // Guarantee 1 of the fault suite: under `strace -f`, every acknowledged write was fsynced under its
-// temporary name, renamed, and its directory fsynced (and the statistics and the latest file
-// replaced the same way) before the acknowledgement left the process; retention removes a file
-// only after statistics that no longer count it are on disk.
+// temporary name, renamed, and its directory fsynced before the acknowledgement left the process;
+// the statistics and the latest file, which follow the answer, were only ever replaced whole (a
+// temporary file fsynced after its last write, then renamed), and agree with the folder once the
+// store has closed; retention removes a file only after statistics that no longer count it are on disk.
 import t from 'tap'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -10,7 +11,8 @@ import { missingBuild } from './lib/paths.js'
 import { startService, startWriter } from './lib/processes.js'
 import { postSeq } from './lib/http.js'
 import { fdPath, firstWriteOf, parseTrace, toStdout, straceMissing, traceArgs } from './lib/strace.js'
-import { retentionOrderProblems, saveOrderProblems } from './lib/order.js'
+import { derivedReplaceProblems, retentionOrderProblems, saveOrderProblems } from './lib/order.js'
+import { consistencyProblems, readFolder } from './lib/folder.js'
 
 const skip = missingBuild() ?? straceMissing()
 
@@ -30,7 +32,11 @@ t.test('engine: each acknowledged save is durable before it is acknowledged, and
     if (answer === undefined) throw new Error(`the trace has no acknowledgement of ${id}`)
     return { id, answer }
   })
-  t.same(saveOrderProblems(calls, dataDir, answered), [], 'fsync(temp) < rename < fsync(dir) < acknowledgement, for versions, statistics and the latest file')
+  t.same(saveOrderProblems(calls, dataDir, answered), [], 'fsync(temp) < rename < fsync(dir) < acknowledgement, for each version')
+  const derived = derivedReplaceProblems(calls, dataDir)
+  t.ok(derived.replacements > 0, `the statistics and the latest file were replaced ${derived.replacements} times`)
+  t.same(derived.problems, [], 'the statistics and the latest file: written to a temporary file, fsynced, renamed; never in place')
+  t.same(consistencyProblems(await readFolder(dataDir)), [], 'once closed, the statistics and the latest file agree with the version files')
 
   const retention = retentionOrderProblems(calls, dataDir)
   t.equal(retention.unlinks, 24 - 5, 'retention removed the versions beyond the newest 5')
@@ -59,7 +65,11 @@ t.test('service: each 200 to a POST left after fsync(temp), rename and fsync(dir
     if (answer === undefined) throw new Error(`the trace has no response with ${id}`)
     return { id, answer }
   })
-  t.same(saveOrderProblems(calls, dataDir, answered), [], 'fsync(temp) < rename < fsync(dir) < response, for versions, statistics and the latest file')
+  t.same(saveOrderProblems(calls, dataDir, answered), [], 'fsync(temp) < rename < fsync(dir) < response, for each version')
+  const derived = derivedReplaceProblems(calls, dataDir)
+  t.ok(derived.replacements > 0, `the statistics and the latest file were replaced ${derived.replacements} times`)
+  t.same(derived.problems, [], 'the statistics and the latest file: written to a temporary file, fsynced, renamed; never in place')
+  t.same(consistencyProblems(await readFolder(dataDir)), [], 'once stopped, the statistics and the latest file agree with the version files')
   const retention = retentionOrderProblems(calls, dataDir)
   t.equal(retention.unlinks, 16 - 4, 'retention removed the versions beyond the newest 4')
   t.same(retention.problems, [], 'each removal came after durable statistics that no longer count it')

@@ -70,8 +70,9 @@ async function runPhase (template: string, phase: Phase, before: FolderState, in
     ...(inject === null ? [] : ['-e', `inject=${inject.syscall}:signal=SIGKILL:when=${inject.k}`])])
   writer.send(phase)
   await Promise.race([writer.waitFor(phase === 'save' ? /^ACK / : /^CLEANED /).catch(() => {}), writer.exited])
-  // Calls that follow the answer (the index append) belong to the operation too.
-  await sleep(60)
+  // Calls that follow the answer (the statistics, the latest file, the index append) belong to the
+  // operation too: a run with a kill to come waits for it; the dry run gives them time to happen.
+  await Promise.race([writer.exited, sleep(inject === null ? 500 : 5000)])
   const killed = writer.child.exitCode === null && writer.child.signalCode === null ? false : writer.child.signalCode === 'SIGKILL'
   await attached.detach()
   if (!killed) writer.send('exit')

@@ -1,16 +1,15 @@
 import t, { type Test } from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createLocalStore, type VersionStore } from '../../src/storage/index.js'
+import type { VersionStore } from '../../src/storage/index.js'
 import { openVersionFeed } from '../../src/history/version-feed.js'
 import { quietLog, samplePayload, tempDir } from '../helper.js'
+import { openTestStore } from '../lib/stores.js'
 
 /** A store whose clock moves a second at each reading, so every version has its own second. */
 async function openStore (t: Test): Promise<VersionStore> {
   let now = Date.parse('2026-03-01T10:00:00Z')
   const clock = (): number => (now += 1000)
-  const store = await createLocalStore({ dataDir: await tempDir(t), retention: { maxVersions: 1000, days: 7 }, log: quietLog, clock })
-  t.teardown(() => store.close())
-  return store
+  return await openTestStore(t, await tempDir(t), { retention: { maxVersions: 1000, days: 7 }, clock })
 }
 
 interface Sink {

@@ -27,7 +27,7 @@ export async function freePort (): Promise<number> {
 export function childEnv (extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of Object.keys(env)) {
-    if (/^(PORT|HOST|DATA_DIR|CLAUDE_|RETENTION_|STALE_|CORS_|LOG_LEVEL|TLS_|USAGE_VAULT_|PM2_|NODE_OPTIONS|TS_NODE|TSIMP)/.test(name)) delete env[name]
+    if (/^(PORT|HOST|DATA_DIR|DATABASE_|CLAUDE_|RETENTION_|STALE_|CORS_|LOG_LEVEL|TLS_|USAGE_VAULT_|PM2_|NODE_OPTIONS|TS_NODE|TSIMP)/.test(name)) delete env[name]
   }
   return { ...env, ...extra }
 }

@@ -2,8 +2,7 @@
 // is sent), one run at a time, and the app's close waits for the run in flight.
 import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { build, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
-import { idsOnDisk, metadataOnDisk } from '../storage/fixtures/folder.js'
+import { build, samplePayload, storedIds, storedStatistics, tempDir, WRITE_KEY } from '../helper.js'
 
 const post = async (app: FastifyInstance, payload: object): Promise<LightMyRequestResponse> =>
   app.inject({ method: 'POST', url: '/api/claude/console-usage', headers: { 'x-api-key': WRITE_KEY }, payload })
@@ -32,7 +31,7 @@ t.test('a stored write is answered first, then cleaned up; close waits for the c
   const response = await post(app, samplePayload(50))
   t.equal(response.statusCode, 200)
   t.equal(gate.calls(), 1, 'retention was started after the answer')
-  t.equal((await idsOnDisk(dataDir)).length, 4, 'and has not removed anything yet')
+  t.equal((await storedIds(t, dataDir)).length, 4, 'and has not removed anything yet')
 
   let closed = false
   const closing = app.close().then(() => { closed = true })
@@ -40,8 +39,8 @@ t.test('a stored write is answered first, then cleaned up; close waits for the c
   t.equal(closed, false, 'close waits for the clean-up in flight')
   gate.release()
   await closing
-  t.equal((await idsOnDisk(dataDir)).length, 2, 'which ran to its end')
-  t.match(await metadataOnDisk(dataDir), { versionCount: 2, totalVersionsCreated: 4, totalVersionsDeleted: 2 })
+  t.equal((await storedIds(t, dataDir)).length, 2, 'which ran to its end')
+  t.match(await storedStatistics(t, dataDir), { versionCount: 2, totalVersionsCreated: 4, totalVersionsDeleted: 2 })
 })
 
 t.test('only a stored write starts a clean-up', async (t) => {
@@ -66,8 +65,8 @@ t.test('many writes at once: retention ends exact, whatever the interleaving', a
   t.ok(responses.every((response) => response.statusCode === 200))
   await app.close()
   const newest = responses.map((response) => response.json<{ version: { id: string } }>().version.id).sort().slice(-3)
-  t.same(await idsOnDisk(dataDir), newest, 'the newest three are kept')
-  t.match(await metadataOnDisk(dataDir), { versionCount: 3, totalVersionsCreated: 40, totalVersionsDeleted: 37 })
+  t.same(await storedIds(t, dataDir), newest, 'the newest three are kept')
+  t.match(await storedStatistics(t, dataDir), { versionCount: 3, totalVersionsCreated: 40, totalVersionsDeleted: 37 })
 })
 
 t.test('a failing clean-up is logged, not answered, and does not stop the close', async (t) => {

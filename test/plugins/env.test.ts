@@ -37,7 +37,7 @@ t.test('USAGE_TIMEZONE: an IANA name, else the service\'s own zone', async (t) =
   t.equal(usageTimeZone(readEnv({}, { dotenv: false })), new Intl.DateTimeFormat().resolvedOptions().timeZone)
 })
 
-const bad: Array<[string, Record<string, string>, RegExp]> = [
+const bad: Array<[string, Record<string, string | undefined>, RegExp]> = [
   ['a port that is not a number', { PORT: 'abc' }, /PORT/],
   ['a port out of range', { PORT: '70000' }, /PORT/],
   ['a negative retention count', { RETENTION_MAX_VERSIONS: '-1' }, /RETENTION_MAX_VERSIONS/],
@@ -50,8 +50,17 @@ const bad: Array<[string, Record<string, string>, RegExp]> = [
   ['an empty data folder', { DATA_DIR: '' }, /DATA_DIR/],
   ['a certificate without its key', { TLS_CERT_FILE: '/etc/cert.pem' }, /TLS_CERT_FILE.*TLS_KEY_FILE/],
   ['a key without its certificate', { TLS_KEY_FILE: '/etc/key.pem' }, /TLS_KEY_FILE.*TLS_CERT_FILE/],
-  ['an unknown time zone', { USAGE_TIMEZONE: 'Mars/Olympus_Mons' }, /USAGE_TIMEZONE "Mars\/Olympus_Mons"/]
+  ['an unknown time zone', { USAGE_TIMEZONE: 'Mars/Olympus_Mons' }, /USAGE_TIMEZONE "Mars\/Olympus_Mons"/],
+  ['a database URL of another kind', { DATABASE_URL: 'mysql://vault:hunter2@db.example/vault' }, /DATABASE_URL/],
+  ['a database URL without a host', { DATABASE_URL: 'postgres:vault' }, /DATABASE_URL/],
+  ['a schema that is not a plain identifier', { DATABASE_SCHEMA: 'Vault"; DROP' }, /DATABASE_SCHEMA/],
+  ['a database without a write key', { DATABASE_URL: 'postgres://vault@127.0.0.1:1/vault', CLAUDE_SYNC_API_KEY: undefined }, /CLAUDE_SYNC_API_KEY/]
 ]
+
+t.test('a refused database URL is not repeated: it may hold a password', async (t) => {
+  t.throws(() => readEnv({ DATABASE_URL: 'mysql://vault:hunter2@db.example/vault' }, { dotenv: false }), { message: /^(?!.*hunter2)/ })
+  t.equal(readEnv({}, { dotenv: false }).DATABASE_SCHEMA, 'usage_vault')
+})
 
 for (const [what, env, names] of bad) {
   t.test(`${what} stops the start, naming the variable`, async (t) => {

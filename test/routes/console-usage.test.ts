@@ -5,20 +5,27 @@ import { cp, readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
+import { build, folderOnly, samplePayload, storedIds, storedStatistics, storeKind, tempDir, WRITE_KEY } from '../helper.js'
 import { EARLIER_ID, EARLIER_RECEIVED_AT, EARLIER_SERVER_DIR } from '../fixtures/earlier-server.js'
 import { StorageError } from '../../src/storage/index.js'
+import { derivedFilesFollow } from '../storage/fixtures/folder.js'
 
 const URL = '/api/claude/console-usage'
 const MINUTE = 60_000
 
 /**
- * Every file under the data folder with a hash of its content: "nothing changed" means equal.
- * A stored write starts a clean-up after its answer, which records lastCleanup: this waits for it
- * (running one more) and leaves lastCleanup out, the one statistic a clean-up may change.
+ * Every file under the data folder with a hash of its content: "nothing changed" means equal. On
+ * PostgreSQL, the ids and statistics as stored. A stored write starts a clean-up after its answer,
+ * which records lastCleanup: this waits for it (running one more) and leaves lastCleanup out, the
+ * one statistic a clean-up may change.
  */
-async function folderState (dir: string, app: FastifyInstance): Promise<Record<string, string>> {
+async function folderState (t: Test, dir: string, app: FastifyInstance): Promise<Record<string, unknown>> {
   await app.store.cleanup()
+  if (storeKind === 'postgres') {
+    return { ids: await storedIds(t, dir), statistics: { ...await storedStatistics(t, dir), lastCleanup: null }, latest: app.store.latest() }
+  }
+  // The statistics and the latest file follow each write within moments: compare them once they have.
+  await derivedFilesFollow(dir, app.store)
   const state: Record<string, string> = {}
   const walk = async (path: string): Promise<void> => {
     for (const entry of await readdir(path, { withFileTypes: true })) {
@@ -41,7 +48,7 @@ const post = (app: FastifyInstance, payload: unknown, headers: Record<string, st
 const get = (app: FastifyInstance, query = '', headers: Record<string, string> = {}) =>
   app.inject({ method: 'GET', url: `${URL}${query}`, headers })
 
-t.test('POST stores a snapshot and answers with its version', async (t) => {
+t.test('POST stores a snapshot and answers with its version', folderOnly, async (t) => {
   const dataDir = await tempDir(t)
   const app = await build(t, { dataDir })
   const payload = samplePayload(47)
@@ -52,6 +59,7 @@ t.test('POST stores a snapshot and answers with its version', async (t) => {
   t.ok(Date.parse(body.timestamp) > 0 && Date.parse(body.version.receivedAt) > 0)
   const stored = JSON.parse(await readFile(join(dataDir, 'console-usage-history', `${body.version.id}.json`), 'utf8'))
   t.same(stored, payload, 'the version file holds the payload')
+  t.ok(await derivedFilesFollow(dataDir, app.store), 'the latest file follows the answer')
   t.same(JSON.parse(await readFile(join(dataDir, 'console-usage-synced.json'), 'utf8')), payload, 'the latest file is replaced')
 })
 
@@ -60,11 +68,11 @@ t.test('POST of the latest payload again is a duplicate: 200, nothing new stored
   const app = await build(t, { dataDir })
   const payload = samplePayload(50)
   const first = (await post(app, payload)).json()
-  const before = await folderState(dataDir, app)
+  const before = await folderState(t, dataDir, app)
   const again = await post(app, { ...payload })
   t.equal(again.statusCode, 200)
   t.match(again.json(), { success: true, duplicate: true, version: { id: first.version.id } })
-  t.same(await folderState(dataDir, app), before, 'no file changed')
+  t.same(await folderState(t, dataDir, app), before, 'no file changed')
   t.equal(app.store.list().length, 1)
   // A payload equal to an older (not the latest) version is new data again.
   await post(app, samplePayload(51, payload.lastUpdated as string))
@@ -90,7 +98,7 @@ t.test('POST refuses a body against the contract with 400 VALIDATION_ERROR namin
   const dataDir = await tempDir(t)
   const app = await build(t, { dataDir })
   await post(app, samplePayload(1))
-  const before = await folderState(dataDir, app)
+  const before = await folderState(t, dataDir, app)
   const valid = samplePayload(2)
   const window = (patch: Record<string, unknown>) => ({ ...valid, currentSession: { resetsIn: '1 hr', percentageUsed: 5, ...patch } })
   const { lastUpdated, ...withoutLastUpdated } = valid
@@ -122,7 +130,7 @@ t.test('POST refuses a body against the contract with 400 VALIDATION_ERROR namin
     t.match(error, { success: false, statusCode: 400, errorCode: 'VALIDATION_ERROR', requestId: String, timestamp: String }, name)
     t.match(error.message, field, `${name}: ${error.message}`)
   }
-  t.same(await folderState(dataDir, app), before, 'no file changed')
+  t.same(await folderState(t, dataDir, app), before, 'no file changed')
   t.equal(app.store.statistics().totalVersionsCreated, 1, 'no statistic changed')
 })
 
@@ -130,7 +138,7 @@ t.test('POST refuses malformed JSON, an empty JSON body, non-JSON and a body ove
   const dataDir = await tempDir(t)
   const app = await build(t, { dataDir })
   await post(app, samplePayload(1))
-  const before = await folderState(dataDir, app)
+  const before = await folderState(t, dataDir, app)
   const send = (payload: string, contentType: string) =>
     app.inject({ method: 'POST', url: URL, headers: { 'x-api-key': WRITE_KEY, 'content-type': contentType }, payload })
 
@@ -155,13 +163,13 @@ t.test('POST refuses malformed JSON, an empty JSON body, non-JSON and a body ove
   const near = { ...samplePayload(5), extractionErrors: { note: 'x'.repeat(60 * 1024) } }
   t.equal((await post(app, near)).statusCode, 200)
   t.equal(app.store.list().length, 2)
-  t.notSame(await folderState(dataDir, app), before)
+  t.notSame(await folderState(t, dataDir, app), before)
 })
 
 t.test('POST without the write key, or with a wrong one, is 401 and stores nothing', async (t) => {
   const dataDir = await tempDir(t)
   const app = await build(t, { dataDir })
-  const before = await folderState(dataDir, app)
+  const before = await folderState(t, dataDir, app)
   const missing = await app.inject({ method: 'POST', url: URL, payload: samplePayload() })
   t.equal(missing.statusCode, 401)
   t.match(missing.json(), { success: false, statusCode: 401, errorCode: 'AUTH_MISSING' })
@@ -171,13 +179,13 @@ t.test('POST without the write key, or with a wrong one, is 401 and stores nothi
   // The key is checked before the body: a bad key with a bad body is still 401.
   const both = await app.inject({ method: 'POST', url: URL, headers: { 'x-api-key': 'nope', 'content-type': 'application/json' }, payload: '{' })
   t.equal(both.statusCode, 401)
-  t.same(await folderState(dataDir, app), before, 'no file changed')
+  t.same(await folderState(t, dataDir, app), before, 'no file changed')
 })
 
 t.test('POST from an address with 10 wrong keys in the last minute: 429 for a wrong key, the right key still stores', async (t) => {
   const dataDir = await tempDir(t)
   const app = await build(t, { dataDir })
-  const before = await folderState(dataDir, app)
+  const before = await folderState(t, dataDir, app)
   const from = (remoteAddress: string, key: string) =>
     app.inject({ method: 'POST', url: URL, remoteAddress, headers: { 'x-api-key': key }, payload: samplePayload() })
   for (let i = 0; i < 10; i++) t.equal((await from('10.0.0.7', `guess-${i}`)).statusCode, 401)
@@ -185,7 +193,7 @@ t.test('POST from an address with 10 wrong keys in the last minute: 429 for a wr
   t.equal(limited.statusCode, 429)
   t.match(limited.json(), { success: false, statusCode: 429, errorCode: 'TOO_MANY_ATTEMPTS' })
   t.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60, 'Retry-After in seconds')
-  t.same(await folderState(dataDir, app), before, 'nothing stored')
+  t.same(await folderState(t, dataDir, app), before, 'nothing stored')
   t.equal((await from('10.0.0.7', WRITE_KEY)).statusCode, 200, 'the right key from that address stores: the limit never locks the scraper out')
   t.equal((await from('10.0.0.8', 'guess-11')).statusCode, 401, 'another address is not limited')
 })
@@ -194,7 +202,7 @@ t.test('POST answers 507 on a full disk and 503 on another storage failure, stor
   const dataDir = await tempDir(t)
   const app = await build(t, { dataDir })
   await post(app, samplePayload(1))
-  const before = await folderState(dataDir, app)
+  const before = await folderState(t, dataDir, app)
   const save = app.store.save
   // A full disk cannot be made on demand here; the store's own fault tests cover the disk side.
   for (const [code, status] of [['STORAGE_FULL', 507], ['STORAGE_UNAVAILABLE', 503]] as const) {
@@ -204,7 +212,7 @@ t.test('POST answers 507 on a full disk and 503 on another storage failure, stor
     t.match(response.json(), { success: false, statusCode: status, errorCode: code, suggestion: String })
   }
   app.store.save = save
-  t.same(await folderState(dataDir, app), before, 'no file changed')
+  t.same(await folderState(t, dataDir, app), before, 'no file changed')
   t.equal((await post(app, samplePayload(2))).statusCode, 200, 'writes work again once the fault is gone')
 })
 
@@ -362,7 +370,7 @@ t.test('GET: ETag changes exactly with the served version; If-None-Match and If-
   t.equal((await get(app, '?version=1')).headers.etag, etag, 'the ETag names the version served')
 })
 
-t.test('GET serves versions of the earlier server from its data folder as is', async (t) => {
+t.test('GET serves versions of the earlier server from its data folder as is', folderOnly, async (t) => {
   const dataDir = await tempDir(t)
   await cp(EARLIER_SERVER_DIR, dataDir, { recursive: true })
   const app = await build(t, { dataDir })

@@ -3,7 +3,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
-import { build, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
+import { build, folderOnly, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
 
 const MINUTE = 60_000
 
@@ -59,7 +59,7 @@ t.test('STALE_AFTER_MINUTES sets where fresh ends', async (t) => {
   t.match((await app.inject({ method: 'GET', url: '/health' })).json(), { status: 'degraded', latestData: { status: 'stale', ageMinutes: 3 } })
 })
 
-t.test('a damaged file found at start makes the service degraded, with fresh data too', async (t) => {
+t.test('a damaged file found at start makes the service degraded, with fresh data too', folderOnly, async (t) => {
   const dataDir = await tempDir(t)
   await mkdir(join(dataDir, 'console-usage-history'), { recursive: true })
   await writeFile(join(dataDir, 'console-usage-history', '2026-01-25T16-32-31-ca7d685a.json'), '{"currentSession": {')
@@ -70,7 +70,7 @@ t.test('a damaged file found at start makes the service degraded, with fresh dat
   t.match(response.json(), { status: 'degraded', storage: { writable: true, versionCount: 1, damaged: 1 }, latestData: { status: 'fresh' } })
 })
 
-t.test('a store that cannot write (lock lost) answers 503 unhealthy', async (t) => {
+t.test('a store that cannot write (lock lost) answers 503 unhealthy', folderOnly, async (t) => {
   const dataDir = await tempDir(t)
   const app = await build(t, { dataDir })
   await app.inject({ method: 'POST', url: '/api/claude/console-usage', headers: { 'x-api-key': WRITE_KEY }, payload: samplePayload() })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { build, samplePayload, tempDir } from '../helper.js'
+import { build, folderOnly, samplePayload, tempDir } from '../helper.js'
 
 const URL = '/api/claude/console-usage/metadata'
 
@@ -23,7 +23,7 @@ t.test('an empty store: zero counts, no ids, the configured policy', async (t) =
   })
 })
 
-t.test('the six statistics agree with _metadata.json, with sizes and ids beside them', async (t) => {
+t.test('the six statistics agree with _metadata.json, with sizes and ids beside them', folderOnly, async (t) => {
   const dataDir = await tempDir(t)
   const app = await build(t, { dataDir, env: { RETENTION_MAX_VERSIONS: '2', RETENTION_DAYS: '0' } })
   const ids: string[] = []

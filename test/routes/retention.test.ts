@@ -1,8 +1,6 @@
 import t from 'tap'
-import { readdir } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { Test } from 'tap'
-import { build, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
+import { build, samplePayload, storedIds, tempDir, WRITE_KEY } from '../helper.js'
 
 const HOUR = 3_600_000
 
@@ -20,9 +18,6 @@ async function history (t: Test): Promise<{ app: Awaited<ReturnType<typeof build
   return { app, ids, dataDir }
 }
 
-const versionFiles = async (dataDir: string): Promise<string[]> =>
-  (await readdir(join(dataDir, 'console-usage-history'))).filter((name) => /^\d{4}-.*\.json$/.test(name)).sort()
-
 t.test('GET /retention says what a clean-up would do, and why each version stays', async (t) => {
   const { app, ids, dataDir } = await history(t)
   const res = await app.inject({ method: 'GET', url: '/api/claude/console-usage/retention' })
@@ -35,7 +30,7 @@ t.test('GET /retention says what a clean-up would do, and why each version stays
     { id: ids[3], reasons: ['last-N', 'within-D-days'] },
     { id: ids[4], reasons: ['newest', 'last-N', 'within-D-days'] }
   ])
-  t.equal((await versionFiles(dataDir)).length, 5, 'a dry run deletes nothing')
+  t.equal((await storedIds(t, dataDir)).length, 5, 'a dry run deletes nothing')
 })
 
 t.test('POST /cleanup needs the write key, then applies the same plan', async (t) => {
@@ -47,14 +42,14 @@ t.test('POST /cleanup needs the write key, then applies the same plan', async (t
   const wrong = await app.inject({ method: 'POST', url, headers: { 'x-api-key': 'not the key' } })
   t.equal(wrong.statusCode, 401)
   t.match(wrong.json(), { errorCode: 'AUTH_INVALID' })
-  t.equal((await versionFiles(dataDir)).length, 5, 'a refused clean-up deletes nothing')
+  t.equal((await storedIds(t, dataDir)).length, 5, 'a refused clean-up deletes nothing')
 
   const res = await app.inject({ method: 'POST', url, headers: { 'x-api-key': WRITE_KEY } })
   t.equal(res.statusCode, 200)
   const body = res.json()
   t.match(body, { deleted: 1, kept: 4 })
   t.type(body.durationMs, 'number')
-  t.same(await versionFiles(dataDir), ids.slice(1).map((id) => `${id}.json`))
+  t.same(await storedIds(t, dataDir), ids.slice(1))
 
   const after = (await app.inject({ method: 'GET', url: '/api/claude/console-usage/retention' })).json()
   t.match(after, { deletedCount: 0, keptCount: 4, deleted: [] })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { build, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
+import { build, folderOnly, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
 
 const URL = '/api/claude/console-usage/series'
 const BASE = Date.parse('2026-01-01T00:00:00Z')
@@ -30,7 +30,7 @@ function earlierFolder (dataDir: string): void {
   }
 }
 
-t.test('a series over 10,000 versions, from memory', async (t) => {
+t.test('a series over 10,000 versions, from memory', folderOnly, async (t) => {
   const dataDir = await tempDir(t)
   earlierFolder(dataDir)
   const app = await build(t, { dataDir, env: { RETENTION_MAX_VERSIONS: String(COUNT * 2) } })

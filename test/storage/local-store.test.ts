@@ -3,7 +3,7 @@ import t from 'tap'
 import { readFile, rm, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir } from '../helper.js'
-import { HISTORY, LATEST, idsOnDisk, metadataOnDisk, openStore, payloadFor, readJson, versionPath } from './fixtures/folder.js'
+import { HISTORY, LATEST, derivedFilesFollow, idsOnDisk, metadataOnDisk, openStore, payloadFor, readJson, versionPath } from './fixtures/folder.js'
 
 t.test('a saved version is a file named by its id, holding the payload, and counted', async (t) => {
   const dir = await tempDir(t)
@@ -13,6 +13,7 @@ t.test('a saved version is a file named by its id, holding the payload, and coun
   t.equal(duplicate, false)
   t.same(await idsOnDisk(dir), [version.id])
   t.same(await readJson(versionPath(dir, version.id)), payloadFor(1))
+  t.ok(await derivedFilesFollow(dir, store), 'the statistics and the latest file follow the answer')
   t.same(await readJson(join(dir, LATEST)), payloadFor(1))
   t.ok(version.receivedAt >= before && version.receivedAt <= Date.now())
   t.equal(version.lastUpdated, payloadFor(1).lastUpdated)
@@ -43,6 +44,7 @@ t.test('the same payload as the latest is a duplicate: nothing is stored', async
   t.equal((await store.save(reordered)).duplicate, true)
   t.same(await idsOnDisk(dir), [first.version.id])
   t.same(store.statistics(), statistics)
+  t.ok(await derivedFilesFollow(dir, store), 'the statistics and the latest file follow the answer')
   t.same(await metadataOnDisk(dir), statistics)
 
   // Equal to an older version but not to the latest: a new version.
@@ -81,6 +83,7 @@ t.test('500 concurrent saves: distinct ids, exact statistics, the newest payload
   t.same(seen, ids, 'listeners hear every version once, in order')
   const expected = { versionCount: count, totalVersionsCreated: count, totalVersionsDeleted: 0 }
   t.match(store.statistics(), expected)
+  t.ok(await derivedFilesFollow(dir, store), 'the statistics and the latest file follow the answer')
   t.match(await metadataOnDisk(dir), expected)
   t.same(await metadataOnDisk(dir), store.statistics())
   t.same(await readJson(join(dir, LATEST)), payloadFor(count - 1))
@@ -147,6 +150,7 @@ t.test('the statistics after a restart equal the folder, whatever was done by ha
   store = await openStore(t, dir)
   t.match(store.statistics(), { versionCount: 5, totalVersionsCreated: 40, totalVersionsDeleted: 7 })
   await store.save(payloadFor(200))
+  t.ok(await derivedFilesFollow(dir, store), 'the statistics and the latest file follow the answer')
   t.match(await metadataOnDisk(dir), { versionCount: 6, totalVersionsCreated: 41, totalVersionsDeleted: 7 })
 })
 

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { tempDir } from '../helper.js'
 import { EARLIER_ID, EARLIER_RECEIVED_AT, EARLIER_SERVER_DIR as EARLIER } from '../fixtures/earlier-server.js'
 import {
-  HISTORY, LATEST, historyNames, idsOnDisk, metadataOnDisk, openStore, payloadFor, readJson, versionPath
+  HISTORY, LATEST, derivedFilesFollow, historyNames, idsOnDisk, metadataOnDisk, openStore, payloadFor, readJson, versionPath
 } from './fixtures/folder.js'
 
 
@@ -61,6 +61,7 @@ t.test('the earlier server\'s totals carry on, and new ids follow its id', async
   const { version } = await store.save(payloadFor(1))
   t.ok(version.id > EARLIER_ID)
   t.same(await idsOnDisk(dir), [EARLIER_ID, version.id])
+  t.ok(await derivedFilesFollow(dir, store), 'the statistics and the latest file follow')
   t.match(await metadataOnDisk(dir), { versionCount: 2, totalVersionsCreated: 58, totalVersionsDeleted: 56 })
   t.same(await readJson(join(dir, LATEST)), payloadFor(1))
 })
@@ -109,11 +110,13 @@ t.test('damaged files are moved to _damaged/, reported, and the rest is served',
   t.same(await idsOnDisk(dir), [intact, ids[6]])
   t.equal((await store.health()).damaged, 7)
   t.ok((await readdir(join(dir, HISTORY, '_damaged'))).includes(`${sameSize}.json`))
+  t.ok(await derivedFilesFollow(dir, store), 'the statistics and the latest file follow')
   t.match(await metadataOnDisk(dir), { versionCount: 2 })
 
   // It goes on storing.
   const { version } = await store.save(payloadFor(9))
   t.same(await idsOnDisk(dir), [intact, ids[6], version.id])
+  t.ok(await derivedFilesFollow(dir, store), 'the statistics and the latest file follow')
   t.match(await metadataOnDisk(dir), { versionCount: 3 })
 })
 

@@ -1,0 +1,162 @@
+// The PostgreSQL store's figures (`BENCH_ONLY=postgres`), each beside a baseline from the same run
+// on the same throw-away server (bench/embedded-postgres.ts):
+//
+//   write latency, 1 client    the service's POST, median, against one single-row INSERT commit of
+//                              the same payload through the same driver (postgres.js), one after another
+//   write rate, 32 clients     the service's POSTs per second against that sequential loop's commits per second
+//   latest read                the service on the database against the service on a data folder
+//                              holding the same versions: reads come from memory on both
+//   start-up, 100,000 versions spawn to the first 200 of /health, the versions already in the database
+import postgres from 'postgres'
+import { join } from 'node:path'
+import { writeFolder } from './folders.js'
+import { startEmbeddedPostgres } from './embedded-postgres.js'
+import { load, READ_PATH } from './load.js'
+import { payload } from './payloads.js'
+import { startService, type RunningServer } from './processes.js'
+import { percentile } from './stats.js'
+import { row, type Row } from './table.js'
+import { writeRequests } from './write-figures.js'
+import { formatId } from '../src/storage/ids.js'
+import { openStore, type ImportedVersion } from '../src/storage/index.js'
+
+export interface PostgresSettings {
+  runs: number
+  /** Versions in the database of the start-up figure. */
+  versions: number
+  seconds: number
+  connections: number
+  singleWrites: number
+  readConnections: number
+}
+
+const KEEP_ALL = { retentionMaxVersions: 1_000_000, retentionDays: 36_500 }
+const quietLog = { info: () => {}, warn: () => {}, error: () => {} }
+
+interface Loop {
+  opsPerSecond: number
+  /** Median milliseconds of one commit. */
+  commitMs: number
+}
+
+/** Sequential single-row INSERT commits of the scraper's payload, through the store's driver, for `ms`. */
+async function insertLoop (sql: postgres.Sql, ms: number): Promise<Loop> {
+  const body = JSON.stringify(payload(4747))
+  const times: number[] = []
+  const started = performance.now()
+  while (performance.now() - started < ms) {
+    const before = performance.now()
+    await sql`INSERT INTO bench_loop (payload) VALUES (${body})`
+    times.push(performance.now() - before)
+  }
+  return { opsPerSecond: times.length / ((performance.now() - started) / 1000), commitMs: percentile(times.sort((a, b) => a - b), 50) }
+}
+
+/** `count` versions five minutes apart, ending an hour ago, as an import gives them. */
+function* versionsToImport (count: number): Generator<ImportedVersion> {
+  const newestAt = Date.now() - 3_600_000
+  for (let n = 0; n < count; n++) {
+    const receivedAt = newestAt - (count - 1 - n) * 300_000
+    yield { id: formatId(receivedAt, n), receivedAt, payload: payload(n) }
+  }
+}
+
+export async function postgresFigures (scratch: string, settings: PostgresSettings, progress: (message: string) => void): Promise<Row[]> {
+  const server = await startEmbeddedPostgres()
+  const sql = postgres(server.url, { max: 1, onnotice: () => {} })
+  const rows: Row[] = []
+  try {
+    await sql`CREATE TABLE bench_loop (id bigserial PRIMARY KEY, payload text NOT NULL)`
+    const onDatabase = (schema: string): Record<string, string> => ({ DATABASE_URL: server.url, DATABASE_SCHEMA: schema })
+
+    progress('postgres: writes')
+    const service = await startService({ dataDir: join(scratch, 'pg-unused'), ...KEEP_ALL, env: onDatabase('writes') })
+    try {
+      const drive = (connections: number, options: { durationS?: number, amount?: number }): ReturnType<typeof load> =>
+        load({ url: service.url, connections, ...options, requests: writeRequests(), expectStatus: 200 })
+      await drive(settings.connections, { durationS: 1 })
+      await insertLoop(sql, 500)
+      const rate: number[] = []
+      const loopRate: number[] = []
+      const latency: number[] = []
+      const loopLatency: number[] = []
+      for (let run = 0; run < settings.runs; run++) {
+        const loop = await insertLoop(sql, settings.seconds * 1000)
+        loopRate.push(loop.opsPerSecond)
+        loopLatency.push(loop.commitMs)
+        rate.push((await drive(settings.connections, { durationS: settings.seconds })).requestsPerSecond)
+        latency.push(percentile((await drive(1, { amount: settings.singleWrites })).latenciesMs, 50))
+      }
+      const loopNote = 'baseline: sequential single-row INSERT commits of the same payload, postgres.js, same server'
+      rows.push(
+        row({ figure: 'PostgreSQL: write latency, one client, median', unit: 'ms', runs: latency, baselineRuns: loopLatency, compare: '<=', bound: 1.5, target: '≤ 1.5', note: loopNote }),
+        row({ figure: `PostgreSQL: write rate, ${settings.connections} concurrent clients`, unit: 'req/s', runs: rate, baselineRuns: loopRate, compare: '>=', bound: 1.5, target: '≥ 1.5', note: loopNote })
+      )
+    } finally {
+      await service.stop()
+    }
+
+    progress('postgres: latest reads against the folder store')
+    const folder = join(scratch, 'pg-reads-folder')
+    await writeFolder(folder, { versions: 100, newestAt: Date.now() - 3_600_000, style: 'store' })
+    const imported = await copyFolderInto(folder, onDatabase('reads'))
+    progress(`postgres: ${imported} versions imported for the reads`)
+    const onFolder = await startService({ dataDir: folder, ...KEEP_ALL })
+    const onPostgres = await startService({ dataDir: join(scratch, 'pg-unused'), ...KEEP_ALL, env: onDatabase('reads') })
+    try {
+      const read = async (target: RunningServer, seconds: number): Promise<number> =>
+        (await load({ url: target.url, connections: settings.readConnections, durationS: seconds, requests: [{ method: 'GET', path: READ_PATH }], expectStatus: 200 })).requestsPerSecond
+      await read(onFolder, 1)
+      await read(onPostgres, 1)
+      const folderRuns: number[] = []
+      const postgresRuns: number[] = []
+      for (let run = 0; run < settings.runs; run++) {
+        folderRuns.push(await read(onFolder, settings.seconds))
+        postgresRuns.push(await read(onPostgres, settings.seconds))
+      }
+      rows.push(row({ figure: `PostgreSQL: latest read, req/s, ${settings.readConnections} connections`, unit: 'req/s', runs: postgresRuns, baselineRuns: folderRuns, compare: '>=', bound: 0.9, target: '≥ 0.9', note: 'baseline: the service on a data folder with the same 100 versions' }))
+    } finally {
+      await Promise.all([onFolder.stop(), onPostgres.stop()])
+    }
+
+    progress(`postgres: importing ${settings.versions} versions for the start-up`)
+    const store = await openStore({ dataDir: join(scratch, 'pg-unused'), databaseUrl: server.url, databaseSchema: 'startup', retention: { maxVersions: 1_000_000, days: 36_500 }, log: quietLog })
+    try {
+      await store.importVersions(versionsToImport(settings.versions))
+    } finally {
+      await store.close()
+    }
+    const ready: number[] = []
+    for (let run = 0; run < settings.runs; run++) {
+      const started = await startService({ dataDir: join(scratch, 'pg-unused'), ...KEEP_ALL, env: onDatabase('startup') })
+      ready.push(started.readyMs / 1000)
+      await started.stop()
+    }
+    const n = settings.versions.toLocaleString('en')
+    rows.push(row({ figure: `PostgreSQL: start-up to ready, ${n} versions`, unit: 's', runs: ready, compare: '<=', bound: 2, target: '≤ 2 s', note: 'spawn to the first 200 of /health; the versions in the database' }))
+  } finally {
+    await sql.end()
+    await server.stop()
+  }
+  return rows
+}
+
+/** The versions of `folder` into the database through the store (as `usage-vault import FOLDER --database-url` does). */
+async function copyFolderInto (folder: string, env: Record<string, string>): Promise<number> {
+  const source = await openStore({ dataDir: folder, retention: { maxVersions: 1_000_000, days: 36_500 }, log: quietLog, readOnly: true })
+  const versions: ImportedVersion[] = []
+  try {
+    for (const meta of source.list()) {
+      const version = await source.get(meta.id)
+      if (version !== null) versions.push({ id: meta.id, receivedAt: meta.receivedAt, payload: version.payload })
+    }
+  } finally {
+    await source.close()
+  }
+  const target = await openStore({ dataDir: folder, databaseUrl: env.DATABASE_URL, databaseSchema: env.DATABASE_SCHEMA, retention: { maxVersions: 1_000_000, days: 36_500 }, log: quietLog })
+  try {
+    return (await target.importVersions(versions)).imported
+  } finally {
+    await target.close()
+  }
+}
