@@ -44,8 +44,12 @@ t.test(`${STREAMS} event streams under ulimit -n 128: at most 10 from one addres
   const statuses = await Promise.all(Array.from({ length: STREAMS }, () => hold(port, sockets)))
   const opened = statuses.filter((status) => / 200 /.test(status)).length
   const refused = statuses.filter((status) => / 503 /.test(status)).length
-  t.equal(opened, 10, `10 streams opened (${statuses.filter((status) => !/ (200|503) /.test(status)).slice(0, 3).join('; ')})`)
-  t.equal(refused, STREAMS - 10, 'the others are refused with 503')
+  // Connections beyond the descriptors left are closed by Node at once (libuv's EMFILE fallback)
+  // when many arrive together, before the service could answer them: refused too, never held.
+  const closedAtOnce = statuses.filter((status) => status === 'closed without an answer').length
+  t.equal(opened, 10, '10 streams opened')
+  t.ok(refused > 0, `some are answered 503 (${refused})`)
+  t.equal(refused + closedAtOnce, STREAMS - 10, `the others are refused: 503 or closed (${statuses.filter((status) => !/ (200|503) /.test(status) && status !== 'closed without an answer').slice(0, 3).join('; ')})`)
   t.equal((await request(service, '/health')).status, 200, '/health answers')
   t.equal((await post(service, payloadFor(1))).status, 200, 'a write is stored')
   t.equal((await request(service, USAGE)).status, 200, 'a read is answered')
