@@ -1,7 +1,8 @@
 // The two files derived from the version files, `_metadata.json` and the latest file, kept in line
 // with the store off the acknowledgement's path (contract section 4, "Derived files"): a commit
-// asks for them and is answered without waiting; one writer brings both up to the store's state
-// of the moment it starts, so a burst of commits costs one write of each, not one per commit.
+// asks for them and is answered without waiting; one writer, started a few milliseconds later,
+// brings both up to the store's state of the moment it starts, so a burst of commits costs one
+// write of each, not one per commit.
 //
 // Each file is replaced atomically (a temporary file, fsynced, then renamed over it), so a reader
 // or a power cut finds the old whole file or the new one, never a torn or empty one: the lifetime
@@ -27,6 +28,11 @@ export interface DerivedFilesOptions {
   log: StoreLog
 }
 
+/**
+ * How long a request waits before its write starts, so that the commits of a steady stream of
+ * writes share one replacement, and its fsyncs do not land on the next acknowledgement's path.
+ */
+const GATHER_MS = 20
 /** How long a failed background write waits before it is tried again: doubling from the first. */
 const FIRST_RETRY_MS = 10
 const LAST_RETRY_MS = 5_000
@@ -44,7 +50,9 @@ export class DerivedFiles {
   #writing: Promise<void> | null = null
   #lastError: unknown = null
   #retryMs = FIRST_RETRY_MS
-  #retry: NodeJS.Timeout | null = null
+  /** The write waiting to start: gathering requests, or after a failure. */
+  #timer: NodeJS.Timeout | null = null
+  #timerIsRetry = false
 
   constructor (options: DerivedFilesOptions) {
     this.#options = options
@@ -59,7 +67,16 @@ export class DerivedFiles {
   request (change: { latest: boolean }): void {
     this.#metadataStale = true
     if (change.latest) this.#latestStale = true
-    this.#start()
+    // A write under way takes the change with it, and one about to start will. A retry waiting
+    // after a failure gives way: the write that just succeeded says the fault may be gone.
+    if (this.#writing !== null || (this.#timer !== null && !this.#timerIsRetry)) return
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timerIsRetry = false
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      this.#start()
+    }, GATHER_MS)
+    this.#timer.unref()
   }
 
   /** Resolves once the files hold the store's state as of this call; rejects if that write failed. */
@@ -70,17 +87,17 @@ export class DerivedFiles {
     if (this.#metadataStale || this.#latestStale) throw this.#lastError ?? new Error('the derived files could not be written')
   }
 
-  /** Stops retrying in the background (the store is closing). */
+  /** Stops waiting and retrying in the background (the store is closing). */
   stop (): void {
-    if (this.#retry !== null) clearTimeout(this.#retry)
-    this.#retry = null
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
   }
 
   #start (): void {
     if (this.#writing !== null || !(this.#metadataStale || this.#latestStale)) return
-    if (this.#retry !== null) {
-      clearTimeout(this.#retry)
-      this.#retry = null
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer)
+      this.#timer = null
     }
     this.#writing = this.#run().finally(() => { this.#writing = null })
   }
@@ -114,11 +131,12 @@ export class DerivedFiles {
   }
 
   #scheduleRetry (): void {
-    this.#retry = setTimeout(() => {
-      this.#retry = null
+    this.#timerIsRetry = true
+    this.#timer = setTimeout(() => {
+      this.#timer = null
       this.#start()
     }, this.#retryMs)
-    this.#retry.unref()
+    this.#timer.unref()
     this.#retryMs = Math.min(this.#retryMs * 2, LAST_RETRY_MS)
   }
 }

@@ -81,6 +81,8 @@ for (const syscall of ['fsync', 'rename']) {
       const next = await postSeq(service, seq++)
       t.equal(next.answer.status, 200, 'the next write after the fault succeeds')
       if (next.ack !== null) acks.push(next.ack)
+      // Its own work after the answer must be done before the next POST is traced.
+      await settledFolder(dataDir)
     }
     // Before the answer a POST makes two fsyncs (its file, the folder) and one rename (its file).
     t.ok(beforeAnswer >= (syscall === 'fsync' ? 2 : 1), `${beforeAnswer} of the ${syscall} calls before the answer were failed`)
