@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build, tempDir, WRITE_KEY } from '../helper.js'
+import { derivedFilesFollow } from '../storage/fixtures/folder.js'
 
 const URL = '/api/claude/console-usage'
 const PLACEHOLDER = { resetsIn: '', percentageUsed: 0 }
@@ -101,6 +102,8 @@ for (const form of FORMS) {
     const id = await stored(app, form.body)
     const onDisk = JSON.parse(await readFile(join(dataDir, 'console-usage-history', `${id}.json`), 'utf8')) as unknown
     t.same(onDisk, form.body, 'the version file holds the body as sent')
+    // The latest file follows the answer within moments (contract section 4, "Derived files").
+    t.ok(await derivedFilesFollow(dataDir, app.store), 'the derived files follow')
     t.same(JSON.parse(await readFile(join(dataDir, 'console-usage-synced.json'), 'utf8')), form.body, 'so does the latest file')
 
     const carriedOver = Object.fromEntries(form.missing.map((path) => [path, newerId]))

@@ -6,6 +6,7 @@ import t from 'tap'
 import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile, lstat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { build, samplePayload, tempDir, WRITE_KEY } from '../helper.js'
+import { derivedFilesFollow } from './fixtures/folder.js'
 
 const URL = '/api/claude/console-usage'
 const HISTORY = 'console-usage-history'
@@ -102,6 +103,8 @@ t.test('folders it creates are 0700 and files 0600', async (t) => {
   const answer = await app.inject({ method: 'POST', url: URL, headers: { 'x-api-key': key }, payload: samplePayload() })
   const id = (answer.json() as { version: { id: string } }).version.id
   await mkdir(join(dataDir, HISTORY, '_damaged'), { recursive: true }).catch(() => {})
+  // The latest file follows the answer within moments (contract section 4, "Derived files").
+  t.ok(await derivedFilesFollow(dataDir, app.store), 'the derived files follow')
   const modes: Record<string, string> = {}
   for (const path of [dataDir, join(dataDir, HISTORY), join(dataDir, HISTORY, `${id}.json`), join(dataDir, HISTORY, '_metadata.json'),
     join(dataDir, 'console-usage-synced.json'), join(dataDir, '.lock'), join(dataDir, '.api-key')]) {
