@@ -5,7 +5,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { envSchema, type EnvSchemaOpt } from 'env-schema'
 import { ALERT_FORMATS } from './alerts/formats.js'
 import { isTimeZone, systemTimeZone } from './insights/zone-time.js'
-import { isDatabaseUrl, SCHEMA_PATTERN } from './storage/postgres-connection.js'
+import { isDatabaseUrl, SCHEMA_PATTERN } from './storage/database-url.js'
 
 /** Shorter keys are guessable: contract section 2 refuses them at start. */
 export const MIN_KEY_LENGTH = 16

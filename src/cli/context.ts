@@ -5,7 +5,7 @@
 import { pino, type Logger } from 'pino'
 import { ConfigError, readEnv, type Env } from '../config.js'
 import { LockHeldError, StorageError } from '../storage/index.js'
-import { isDatabaseUrl, redactUrl } from '../storage/postgres-connection.js'
+import { isDatabaseUrl, redactUrl } from '../storage/database-url.js'
 
 export const EXIT_OK = 0
 export const EXIT_FAILED = 1

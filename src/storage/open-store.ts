@@ -3,7 +3,6 @@
 // `src/storage/` knows which one it talks to.
 import { createLocalStore } from './local-store.js'
 import type { StoreLog } from './log.js'
-import { createPostgresStore } from './postgres-store.js'
 import type { RetentionPolicy } from './retention.js'
 import type { VersionStore } from './types.js'
 
@@ -30,6 +29,8 @@ export async function openStore (options: OpenStoreOptions): Promise<VersionStor
     ...(options.clock === undefined ? {} : { clock: options.clock })
   }
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
+    // Loaded only here: a service on the folder store never loads the database driver.
+    const { createPostgresStore } = await import('./postgres-store.js')
     return await createPostgresStore({
       ...common,
       url: options.databaseUrl,

@@ -3,6 +3,7 @@
 // database gone silent answers within seconds instead of hanging, and the mapping of its errors to
 // the StorageError the HTTP layer answers with.
 import postgres from 'postgres'
+import { redactUrl } from './database-url.js'
 import { StorageError } from './errors.js'
 import type { StoreLog } from './log.js'
 
@@ -14,29 +15,6 @@ export type Queryable = postgres.Sql | postgres.TransactionSql
 export const CALL_DEADLINE_MS = 8_000
 const STATEMENT_TIMEOUT_MS = 7_000
 const CONNECT_TIMEOUT_S = 5
-/** A schema name: lower case (unquoted identifiers fold to it), short enough for the channel name beside it. */
-export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,47}$/
-
-/** The URL without its password, for messages and logs. */
-export function redactUrl (url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return '(a URL that cannot be parsed)'
-  }
-}
-
-export function isDatabaseUrl (url: string): boolean {
-  try {
-    const parsed = new URL(url)
-    return (parsed.protocol === 'postgres:' || parsed.protocol === 'postgresql:') && parsed.hostname !== ''
-  } catch {
-    return false
-  }
-}
-
 export interface ConnectionOptions {
   url: string
   schema: string
