@@ -133,7 +133,14 @@ export function createSender (options: SenderOptions): Sender {
     if (closed) return
     // Held a little past one attempt's timeout: a sender that died holding it frees it soon after.
     const alert = await box.claim(id, timings.timeoutMs + 5_000)
-    if (alert === null) return
+    if (alert === null) {
+      // Not due yet by the clock (a timer can fire a moment before Date.now() reaches its time), or
+      // held by another sender. The first needs a timer again, or it would wait for the sweep; the
+      // holder, or the sweep after its claim lapses, sees to the second.
+      const due = (await box.pending()).find((pending) => pending.id === id)?.nextAttemptAt ?? null
+      if (due !== null && due > clock()) schedule(box, id, due)
+      return
+    }
     const result = await post(alert)
     const attempts = alert.attempts + 1
     const now = clock()
