@@ -15,7 +15,7 @@
 //   notify latency      from a NOTIFY's commit to its arrival at a listening connection
 import pg from 'pg'
 import postgres from 'postgres'
-import { startEmbeddedPostgres } from './embedded-postgres.js'
+import { startPostgresServer } from './embedded-postgres.js'
 
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 400)
 const CONCURRENCY = 32
@@ -137,7 +137,7 @@ async function measure (driver: Driver): Promise<Record<string, string>> {
 }
 
 async function main (): Promise<void> {
-  const server = await startEmbeddedPostgres()
+  const server = await startPostgresServer()
   try {
     const setup = new pg.Client({ connectionString: server.url })
     await setup.connect()

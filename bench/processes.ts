@@ -11,6 +11,7 @@ const here = fileURLToPath(new URL('.', import.meta.url))
 export const SERVICE_ENTRY = fileURLToPath(new URL('../src/server.js', import.meta.url))
 export const BARE_ENTRY = `${here}bare-server.js`
 export const LADDER_ENTRY = `${here}ladder-server.js`
+export const POSTGRES_FLOOR_ENTRY = `${here}pg-floor-server.js`
 
 export const WRITE_KEY = 'bench-write-key-0123456789abcdef'
 
@@ -139,6 +140,12 @@ export async function startBareServer (bodyFile: string): Promise<RunningServer>
 export async function startLadderServer (bodyFile: string, step: number): Promise<RunningServer> {
   const port = await freePort()
   return await startProcess(LADDER_ENTRY, [bodyFile, String(port), String(step)], { PATH: process.env.PATH, NODE_ENV: 'production' }, '/ready', port)
+}
+
+/** The floor of a write on PostgreSQL: a bare Fastify route that stores the body with one INSERT commit (bench/pg-floor-server.ts). */
+export async function startPostgresFloorServer (databaseUrl: string): Promise<RunningServer> {
+  const port = await freePort()
+  return await startProcess(POSTGRES_FLOOR_ENTRY, [databaseUrl, String(port)], { PATH: process.env.PATH, NODE_ENV: 'production' }, '/ready', port)
 }
 
 /** The repository, where `npm start` runs. */

@@ -9,7 +9,8 @@
 //   latest()          the newest committed version, or null: a save whose payload equals it (or
 //                     equals the newest save accepted but not yet committed) stores nothing and is
 //                     answered with that version, `duplicate: true`, once that version is durable.
-//   admit(payload)    called once per new save, synchronously and in arrival order: stamps it
+//   admit(payload, key)  called once per new save, synchronously and in arrival order, with the
+//                     payload's canonical form (what duplicates are compared by): stamps it
 //                     (`id`, which must grow with each call), keeps what the commit will need
 //                     (`work`, the store's own type W) and may begin work the save can do alone
 //                     (`started`: the folder store writes and fsyncs its version file). A rejected
@@ -73,7 +74,8 @@ export interface CommitOutcome {
 
 export interface GroupCommitOptions<W> {
   latest: () => StoredVersion | null
-  admit: (payload: Payload) => Admitted<W>
+  /** `key` is canonical(payload), made once per save. */
+  admit: (payload: Payload, key: string) => Admitted<W>
   commit: (batch: ReadonlyArray<PendingSave<W>>) => Promise<ReadonlyArray<VersionMeta | CommitOutcome>>
   log: StoreLog
   /** Who recognises a duplicate of the latest: the pipeline, from memory (the default), or the commit. */
@@ -173,7 +175,7 @@ export function createGroupCommit<W> (options: GroupCommitOptions<W>): GroupComm
     const done = answered.then((result) => result.version)
     let admitted: Admitted<W>
     try {
-      admitted = options.admit(payload)
+      admitted = options.admit(payload, key)
     } catch (error) {
       const failure = storageFailure(error, 'store the version')
       log.error({ err: error, code: failure.code }, 'version not stored')

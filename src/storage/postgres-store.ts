@@ -156,10 +156,12 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
   let latest: StoredVersion | null = null
   let latestKey: string | null = null
   let bytes = 0
-  let statistics: Statistics = statisticsOf({
+  /** The `state` row as last read; the statistics are made from it when asked for (not on every commit). */
+  let lastState: StateRow = {
     last_id: null, last_received_at: '0', version_count: '0', oldest_received_at: null, newest_received_at: null,
     last_cleanup: null, total_created: '0', total_deleted: '0'
-  })
+  }
+  let statistics: Statistics | null = null
   /** The id clock as of the database state this view reflects: every version up to `lastId` is in `versions`. */
   let known = { lastId: null as string | null, lastReceivedAt: 0 }
   /** A clean-up that deleted nothing moves `lastCleanup` here; the next commit, or close, writes it. */
@@ -168,16 +170,25 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
   let closing = false
 
   const applyState = (row: StateRow): void => {
-    statistics = statisticsOf(row)
-    if (cleanupUnwritten !== null && (row.last_cleanup === null || Number(row.last_cleanup) < cleanupUnwritten)) {
-      statistics.lastCleanup = iso(cleanupUnwritten)
-    }
+    lastState = row
+    statistics = null
     known = { lastId: row.last_id, lastReceivedAt: Number(row.last_received_at) }
   }
 
-  const setLatest = (version: StoredVersion | null): void => {
+  const currentStatistics = (): Statistics => {
+    if (statistics === null) {
+      statistics = statisticsOf(lastState)
+      if (cleanupUnwritten !== null && (lastState.last_cleanup === null || Number(lastState.last_cleanup) < cleanupUnwritten)) {
+        statistics.lastCleanup = iso(cleanupUnwritten)
+      }
+    }
+    return statistics
+  }
+
+  /** `key`: the payload's canonical form, when the caller has it already. */
+  const setLatest = (version: StoredVersion | null, key?: string): void => {
     latest = version
-    latestKey = version === null ? null : canonical(version.payload)
+    latestKey = version === null ? null : key ?? canonical(version.payload)
   }
 
   /** Adds versions newer than every one in the view. */
@@ -247,7 +258,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
 
   /** A commit's plan: the versions it stores, and the answer to every save of the batch. */
   interface Plan {
-    stored: Array<{ meta: VersionMeta, payload: Payload, text: string }>
+    stored: Array<{ meta: VersionMeta, payload: Payload, text: string, key: string }>
     outcomes: CommitOutcome[]
   }
 
@@ -263,7 +274,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
       }
       const receipt = ids.next(clock())
       const meta = describeVersion(receipt.id, receipt.receivedAt, save.work.text, save.payload)
-      result.stored.push({ meta, payload: save.payload, text: save.work.text })
+      result.stored.push({ meta, payload: save.payload, text: save.work.text, key: save.work.key })
       result.outcomes.push({ id: save.id, version: meta, duplicate: false })
       previous = { key: save.work.key, meta }
     }
@@ -292,10 +303,9 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
         RETURNING *
       ), added AS (
         INSERT INTO versions (id, received_at, payload, meta)
-        SELECT version.* FROM head, unnest(
-          ${writer.array(stored.map((item) => item.meta.id))}::text[], ${writer.array(stored.map((item) => item.meta.receivedAt))}::bigint[],
-          ${writer.array(stored.map((item) => item.text))}::text[], ${writer.array(stored.map((item) => JSON.stringify(item.meta)))}::text[]
-        ) AS version (id, received_at, payload, meta)
+        SELECT version.id, version.received_at::bigint, version.payload, version.meta
+        FROM head, (VALUES ${writer(stored.map((item) => [item.meta.id, item.meta.receivedAt, item.text, JSON.stringify(item.meta)]))})
+          AS version (id, received_at, payload, meta)
       )
       SELECT head.*, pg_notify(${channel}, ${notification('add', instance, last.meta.id)}) FROM head`
     return row ?? null
@@ -319,7 +329,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
         append(planned.stored.map((item) => item.meta))
         applyState(row)
         const newest = planned.stored[planned.stored.length - 1]
-        if (newest !== undefined) setLatest({ meta: newest.meta, payload: newest.payload })
+        if (newest !== undefined) setLatest({ meta: newest.meta, payload: newest.payload }, newest.key)
         for (const item of planned.stored) listeners.tell({ meta: item.meta, payload: item.payload })
         return planned.outcomes
       }
@@ -334,7 +344,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
   const pipeline = createGroupCommit<SaveWork>({
     latest: () => latest,
     // The real id is given inside the commit, from the database's clock; this one only names the save.
-    admit: (payload) => ({ id: String(++keys).padStart(16, '0'), work: { text: serialize(payload), key: canonical(payload), admittedAt: performance.now() } }),
+    admit: (payload, key) => ({ id: String(++keys).padStart(16, '0'), work: { text: serialize(payload), key, admittedAt: performance.now() } }),
     commit,
     log,
     duplicates: 'commit'
@@ -457,7 +467,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
       const expired = expiredVersions(versions, now, retention)
       if (expired.length === 0) {
         cleanupUnwritten = now
-        statistics = { ...statistics, lastCleanup: iso(now) }
+        statistics = null
         return 0
       }
       const { gone, state } = await withinDeadline(transaction(writer, '', async (tx) => {
@@ -586,7 +596,7 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
     list: () => versions,
     meta: (id) => byId.get(id) ?? null,
     get,
-    statistics: () => statistics,
+    statistics: currentStatistics,
     bytesStored: () => bytes,
     health,
     planRetention: (now = clock()) => planRetention(versions, now, retention),
