@@ -281,7 +281,11 @@ export async function createPostgresStore (options: PostgresStoreOptions): Promi
     return result
   }
 
-  /** Runs the plan in one statement; null when another instance moved the clock first. */
+  /**
+   * Runs the plan in one statement; null when another instance moved the clock first. The versions
+   * go as VALUES rows of parameters: as four arrays (unnest) the statement took about 0.1 ms more,
+   * the payloads escaped into array literals and parsed back out of them.
+   */
   const write = async ({ stored }: Plan): Promise<StateRow | null> => {
     const expected = known.lastId
     if (stored.length === 0) {
