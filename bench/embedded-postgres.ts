@@ -11,10 +11,10 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { access, chmod, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { arch, platform, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
+import { freePort } from './processes.js'
 
 const run = promisify(execFile)
 
@@ -42,19 +42,6 @@ export interface RunningPostgres {
 
 const USER = 'postgres'
 const PASSWORD = 'usage-vault-test'
-
-/** A port free now (a race with another process taking it is possible, and unlikely). */
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => { typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')) })
-    })
-  })
-}
 
 /** The folder of the binaries the package installed for this platform (its optional dependency per platform). */
 async function packagedBinaries (): Promise<string> {
