@@ -30,8 +30,6 @@ export interface PostgresServerOptions {
 export interface RunningPostgres {
   /** `postgres://` URL of the server's default database, with the password. */
   url: string
-  port: number
-  dataDir: string
   /** Immediate shutdown (`pg_ctl stop -m immediate`): connections are cut, nothing is flushed politely. */
   stopHard: () => Promise<void>
   /** Starts the server again on the same port and data (after `stopHard`). */
@@ -121,8 +119,6 @@ export async function startPostgresServer (options: PostgresServerOptions = {}):
   }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    port,
-    dataDir,
     start,
     stopHard: async () => {
       await pgCtl('stop', '-m', 'immediate')
